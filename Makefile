@@ -1,0 +1,50 @@
+# Almanac: the two commands a new user needs are `make serve` and `make test`.
+# Both create (once) and reuse a virtual environment in .venv.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+POSTGRES_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: serve test test-postgres lint typecheck check messages bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+## Start the server on the embedded SQLite default (created and migrated automatically).
+serve: $(STAMP)
+	$(BIN)/almanac serve --host $(HOST) --port $(PORT)
+
+## Run the whole test suite (SQLite; set ALMANAC_TEST_DATABASE_URL for another backend), then the linters.
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory check
+
+## The same suite against the local PostgreSQL.
+test-postgres: $(STAMP)
+	ALMANAC_TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+check: lint typecheck
+	$(BIN)/lint-imports --no-cache
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+## Re-extract translatable messages and merge them into the catalogs.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -o src/almanac/api/locales/messages.pot src/almanac
+	$(BIN)/pybabel update -i src/almanac/api/locales/messages.pot -d src/almanac/api/locales --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

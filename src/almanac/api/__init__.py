@@ -1,0 +1,1 @@
+"""The HTTP faces (FastAPI): the app factory, authentication, error translation and translations."""

@@ -1,0 +1,57 @@
+"""Builds the FastAPI application from an already-wired ServiceContext (see ``almanac.bootstrap``)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from almanac.api.backoffice_v2.errors import BackofficeErrorRenderer
+from almanac.api.backoffice_v2.routes import router as backoffice_router
+from almanac.api.errors import ErrorResponder
+from almanac.api.i18n import Translator
+from almanac.api.middleware import (
+    BodySizeLimitMiddleware,
+    JsonBodyMiddleware,
+    SecurityHeadersMiddleware,
+    TrailingSlashMiddleware,
+)
+from almanac.api.wire import WIRE_TEMPLATES
+from almanac.config import Settings
+from almanac.services.context import ServiceContext
+
+BACKOFFICE_PREFIX = "/api/v2"
+
+DESCRIPTION = """\
+Almanac serves one store of users, calendars and events through several faces.
+
+* **Back Office Calendar events API v2** under `/api/v2`: Bearer tokens from `POST /api/v2/signin`
+  or `almanac token issue`. Errors are `{"code", "message", "errors": [...]}` in the language of
+  `Accept-Language` (English, Japanese).
+"""
+
+
+def create_app(*, services: ServiceContext, settings: Settings, translator: Translator | None = None) -> FastAPI:
+    app = FastAPI(
+        title="Almanac",
+        version="0.1.0",
+        description=DESCRIPTION,
+        openapi_tags=[
+            {"name": "Authentication", "description": "Back Office sign-in, token refresh and sign-out."},
+            {"name": "Calendar events", "description": "The Back Office Calendar events API v2."},
+        ],
+    )
+    app.state.services = services
+    app.state.settings = settings
+    translator = translator or Translator()
+    responder = ErrorResponder(translator, default=BackofficeErrorRenderer(translator))
+    responder.register(BACKOFFICE_PREFIX, BackofficeErrorRenderer(translator), WIRE_TEMPLATES)
+    responder.install(app)
+    app.state.errors = responder
+
+    app.include_router(backoffice_router)
+
+    # Outermost last: size is checked before anything else reads the body.
+    app.add_middleware(JsonBodyMiddleware, prefixes=(BACKOFFICE_PREFIX + "/",))
+    app.add_middleware(TrailingSlashMiddleware, prefixes=(BACKOFFICE_PREFIX + "/",))
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, responder=responder.respond)
+    return app

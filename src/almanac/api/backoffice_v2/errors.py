@@ -1,0 +1,86 @@
+"""The Back Office v2 error table: status codes and the one JSON error shape of this face.
+
+Shape: ``{"code", "message", "errors": [{"field", "code", "message"}]}``.
+Validation failures are 400 (the Back Office convention, not 422). Objects the
+caller may not read, and writes they may not make, are 404, so an id reveals
+nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from almanac.api.errors import InternalError, MethodNotAllowedError, StatusTable, json_error, status_for
+from almanac.api.i18n import Translator
+from almanac.domain.errors import (
+    AlmanacError,
+    AuthenticationError,
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+    PreconditionFailedError,
+    RateLimitedError,
+    TooLargeError,
+)
+
+STATUS: Final[StatusTable] = [
+    (InvalidInputError, 400),
+    (AuthenticationError, 401),
+    (PermissionDeniedError, 404),
+    (NotFoundError, 404),
+    (MethodNotAllowedError, 405),
+    (ConflictError, 409),
+    (PreconditionFailedError, 412),
+    (TooLargeError, 413),
+    (RateLimitedError, 429),
+    (InternalError, 500),
+]
+
+#: Domain field names as this face calls them.
+WIRE_FIELDS: Final = {
+    "summary": "caption",
+    "starts_at": "startDate",
+    "ends_at": "endDate",
+    "participants": "recipients",
+    "reminders": "notifications",
+}
+
+
+def wire_field(name: str) -> str:
+    head, sep, rest = name.partition(".")
+    bracket = head.find("[")
+    base, suffix = (head, "") if bracket < 0 else (head[:bracket], head[bracket:])
+    return WIRE_FIELDS.get(base, base) + suffix + sep + rest
+
+
+class BackofficeErrorRenderer:
+    def __init__(self, translator: Translator) -> None:
+        self._translator = translator
+
+    def __call__(self, request: Request, error: AlmanacError, language: str) -> Response:
+        status = status_for(error, STATUS)
+        code, template = error.code, error.template
+        if isinstance(error, PermissionDeniedError):
+            # Indistinguishable from "no such object" (see module docstring).
+            code, template = NotFoundError.code, NotFoundError.template
+        t = self._translator.translate
+        problems = error.problems if isinstance(error, InvalidInputError) else []
+        body = {
+            "code": code,
+            "message": t(language, template, error.params),
+            "errors": [
+                {"field": wire_field(p.field), "code": p.code, "message": t(language, p.template, p.params)}
+                for p in problems
+            ],
+        }
+        headers: dict[str, str] = {}
+        if isinstance(error, AuthenticationError):
+            sent_token = request.headers.get("authorization", "").lower().startswith("bearer ")
+            headers["WWW-Authenticate"] = 'Bearer realm="almanac"' + (', error="invalid_token"' if sent_token else "")
+        if isinstance(error, RateLimitedError):
+            headers["Retry-After"] = str(error.params.get("retry_after", 60))
+        return json_error(status, body, headers)

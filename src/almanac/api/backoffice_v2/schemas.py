@@ -1,0 +1,122 @@
+"""The Back Office v2 wire shapes: what clients send (Create / Update) and what they read back."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from almanac.api.wire import EmailAddress, Instant, SafeText, parse_duration, parse_instant, shown
+from almanac.domain.events import Reminder
+
+NOTIFICATION_DESCRIPTION = (
+    "When to send a reminder: an ISO 8601 duration before the start (`PT2H`, `PT15M`, `P1D`) "
+    "or an absolute ISO 8601 date-time with offset."
+)
+
+
+def parse_notification(value: object) -> Reminder:
+    """``PT2H`` (before the start) or an absolute date-time; anything else is refused, naming the entry."""
+    if isinstance(value, str) and value.strip()[:1].upper() == "P":
+        return Reminder(before=parse_duration(value))
+    try:
+        return Reminder(at=parse_instant(value))
+    except PydanticCustomError as exc:
+        if exc.type == "string_type":
+            raise
+        raise PydanticCustomError("invalid_notification", "invalid notification", {"value": shown(value)}) from exc
+
+
+Notification = Annotated[
+    Reminder,
+    PlainValidator(parse_notification),
+    WithJsonSchema({"type": "string", "description": NOTIFICATION_DESCRIPTION, "examples": ["PT2H"]}),
+]
+
+_EXAMPLE: dict[str, Any] = {
+    "caption": "Name",
+    "description": "Description",
+    "startDate": "2022-01-01T00:00:00+00:00",
+    "endDate": "2022-01-01T00:00:00+00:00",
+    "notifications": ["PT2H"],
+    "recipients": ["user@example.com"],
+}
+
+
+class EventCreate(BaseModel):
+    """A new event. Unknown and read-only properties (id, createTime...) are ignored."""
+
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [_EXAMPLE]})
+
+    caption: SafeText = Field(description="The event name.")
+    description: SafeText | None = Field(default=None, description="The event description.")
+    startDate: Instant = Field(description="Start, ISO 8601 with offset.")  # noqa: N815 - wire name
+    endDate: Instant = Field(description="End, ISO 8601 with offset; not before startDate.")  # noqa: N815
+    notifications: list[Notification] = Field(default_factory=list, description=NOTIFICATION_DESCRIPTION)
+    recipients: list[EmailAddress] = Field(
+        default_factory=list, description="Email addresses of existing users; case-insensitive, duplicates collapse."
+    )
+
+
+class EventUpdate(BaseModel):
+    """Changes to an event (PUT and PATCH alike): only the properties sent change; null only clears description."""
+
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [_EXAMPLE]})
+
+    caption: SafeText | None = None
+    description: SafeText | None = None
+    startDate: Instant | None = None  # noqa: N815
+    endDate: Instant | None = None  # noqa: N815
+    notifications: list[Notification] | None = None
+    recipients: list[EmailAddress] | None = None
+
+    NULLABLE: ClassVar[frozenset[str]] = frozenset({"description"})
+
+
+class EventRead(BaseModel):
+    id: int = Field(description="The event identifier.")
+    caption: str
+    description: str | None
+    startDate: str = Field(json_schema_extra={"format": "date-time"})  # noqa: N815
+    endDate: str = Field(json_schema_extra={"format": "date-time"})  # noqa: N815
+    notifications: list[str] = Field(description=NOTIFICATION_DESCRIPTION)
+    recipients: list[str] = Field(description="Email addresses of the users added to the event.")
+    authorEmail: str = Field(description="The email address of the user who created the event.")  # noqa: N815
+    createTime: str = Field(json_schema_extra={"format": "date-time"})  # noqa: N815
+    updateTime: str = Field(json_schema_extra={"format": "date-time"})  # noqa: N815
+
+
+class SigninRequest(BaseModel):
+    email: SafeText = Field(max_length=320)
+    password: SafeText = Field(max_length=1024)
+
+
+class RefreshRequest(BaseModel):
+    refreshToken: SafeText = Field(max_length=200)  # noqa: N815
+
+
+class TokenRead(BaseModel):
+    token: str
+    createdAt: str = Field(json_schema_extra={"format": "date-time"})  # noqa: N815
+    expiresAt: str = Field(json_schema_extra={"format": "date-time"})  # noqa: N815
+
+
+class SigninResponse(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    two_factor_required: bool = Field(default=False, alias="2faRequired")
+    accessToken: TokenRead  # noqa: N815
+    refreshToken: TokenRead  # noqa: N815
+
+
+class ProblemRead(BaseModel):
+    field: str = Field(description="The property or parameter at fault, e.g. `recipients[1]`.")
+    code: str = Field(description="Machine-readable reason.")
+    message: str = Field(description="Human-readable reason, in the language of Accept-Language.")
+
+
+class ErrorRead(BaseModel):
+    code: str = Field(description="Machine-readable error code, e.g. `validation_error`, `not_found`.")
+    message: str = Field(description="Human-readable summary, in the language of Accept-Language (en, ja).")
+    errors: list[ProblemRead] = Field(default_factory=list, description="One entry per invalid field.")

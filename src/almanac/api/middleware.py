@@ -1,0 +1,140 @@
+"""ASGI middleware that guards every face: body size, security headers, trailing slashes, JSON bodies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from almanac.domain.errors import AlmanacError, TooLargeError
+
+Responder = Callable[[Request, AlmanacError], Any]
+
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "PROPFIND", "PROPPATCH", "REPORT", "MKCALENDAR", "MKCOL"})
+
+
+class BodySizeLimitMiddleware:
+    """Refuses bodies over ``max_bytes`` with 413 before the app sees them.
+
+    The declared Content-Length is checked first; chunked or lying bodies are
+    read up to the limit and refused as soon as they cross it. The buffered
+    body is then replayed to the app, so nothing is half-processed.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, responder: Responder) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.responder = responder
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_bytes:
+            await self._refuse(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self._refuse(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = self.responder(Request(scope, receive), TooLargeError(limit=self.max_bytes))
+        await response(scope, receive, send)
+
+
+class SecurityHeadersMiddleware:
+    """Adds the headers every response should carry (no sniffing, no framing, no referrer leaks)."""
+
+    HEADERS = (
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"no-referrer"),
+    )
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [
+                    (name, value) for name, value in self.HEADERS if name not in present
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class TrailingSlashMiddleware:
+    """Treats ``/x/`` like ``/x`` under the given prefixes (REST faces; DAV keeps its slashes)."""
+
+    def __init__(self, app: ASGIApp, *, prefixes: tuple[str, ...]) -> None:
+        self.app = app
+        self.prefixes = prefixes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path: str = scope["path"]
+            if len(path) > 1 and path.endswith("/") and path.startswith(self.prefixes):
+                scope = dict(scope, path=path.rstrip("/") or "/")
+                scope["raw_path"] = scope["path"].encode("utf-8")
+        await self.app(scope, receive, send)
+
+
+class JsonBodyMiddleware:
+    """Under the given prefixes, a request body is JSON whatever its Content-Type says.
+
+    The Back Office documentation's own curl examples send JSON with curl's
+    default form content type; they must work verbatim.
+    """
+
+    def __init__(self, app: ASGIApp, *, prefixes: tuple[str, ...]) -> None:
+        self.app = app
+        self.prefixes = prefixes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in _BODY_METHODS and scope["path"].startswith(self.prefixes):
+            headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-type"]
+            headers.append((b"content-type", b"application/json"))
+            scope = dict(scope, headers=headers)
+        await self.app(scope, receive, send)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name.lower() == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None

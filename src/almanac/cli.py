@@ -1,0 +1,151 @@
+"""The ``almanac`` command: serve, migrate, and account administration. No logic of its own:
+it parses arguments, builds the container and calls services."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import ValidationError
+
+from almanac.bootstrap import Container, build_container
+from almanac.config import Settings
+from almanac.domain.errors import AlmanacError, InvalidInputError
+from almanac.services import accounts, auth
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="almanac", description="Almanac calendar server.")
+    parser.add_argument(
+        "--database-url", help="SQLAlchemy URL (default: $ALMANAC_DATABASE_URL or sqlite:///almanac.db)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="migrate the database, then serve HTTP")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--log-level", default="info")
+
+    commands.add_parser("migrate", help="upgrade the database schema to the newest version")
+
+    user = commands.add_parser("user", help="manage users").add_subparsers(dest="action", required=True)
+    user_add = user.add_parser("add", help="add a user (with a default personal calendar)")
+    user_add.add_argument("username")
+    user_add.add_argument("--email", required=True)
+    user_add.add_argument("--name", help="full name")
+    user_add.add_argument("--password")
+    user_add.add_argument("--group", action="append", default=[], metavar="GROUP_ID", help="repeatable")
+    user_add.add_argument("--admin", action="store_true")
+    user_add.add_argument("--timezone", default="UTC", help="IANA time zone of the user's default calendar")
+
+    group = commands.add_parser("group", help="manage groups").add_subparsers(dest="action", required=True)
+    group_add = group.add_parser("add", help="add a group such as /platform/users")
+    group_add.add_argument("group_id")
+    group_add.add_argument("--name")
+    member = group.add_parser("add-member", help="put a user in a group")
+    member.add_argument("group_id")
+    member.add_argument("username")
+    member.add_argument("--type", default="member", help="membership type (member, manager, ...)")
+
+    token = commands.add_parser("token", help="manage API tokens").add_subparsers(dest="action", required=True)
+    token_issue = token.add_parser("issue", help="print a new bearer token for a user")
+    token_issue.add_argument("username")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings(**({"database_url": args.database_url} if args.database_url else {}))
+    except ValidationError as exc:
+        return _fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+    if args.command == "serve":
+        return _serve(settings, args)
+    container = build_container(settings)
+    try:
+        container.migrate()
+        if args.command == "migrate":
+            print("database is at the newest schema", file=sys.stderr)
+            return 0
+        handler = _HANDLERS[(args.command, args.action)]
+        return handler(container, args)
+    except AlmanacError as exc:
+        return _fail(_message(exc))
+    finally:
+        container.close()
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    container = build_container(settings)
+    container.migrate()
+    try:
+        uvicorn.run(container.web_app(), host=args.host, port=args.port, log_level=args.log_level)
+    finally:
+        container.close()
+    return 0
+
+
+def _user_add(container: Container, args: argparse.Namespace) -> int:
+    try:
+        validate_email(args.email, check_deliverability=False)
+    except EmailNotValidError as exc:
+        return _fail(f"{args.email!r} is not a valid email address: {exc}")
+    user = accounts.add_user(
+        container.services,
+        username=args.username,
+        email=args.email,
+        display_name=args.name,
+        password=args.password,
+        group_ids=args.group,
+        is_admin=args.admin,
+        tzid=args.timezone,
+    )
+    print(f"added user {user.username} <{user.email}>", file=sys.stderr)
+    return 0
+
+
+def _group_add(container: Container, args: argparse.Namespace) -> int:
+    group = accounts.add_group(container.services, group_id=args.group_id, name=args.name)
+    print(f"added group {group.group_id}", file=sys.stderr)
+    return 0
+
+
+def _group_add_member(container: Container, args: argparse.Namespace) -> int:
+    accounts.add_membership(
+        container.services, group_id=args.group_id, username=args.username, membership_type=args.type
+    )
+    print(f"added {args.username} to {args.group_id} as {args.type}", file=sys.stderr)
+    return 0
+
+
+def _token_issue(container: Container, args: argparse.Namespace) -> int:
+    issued = auth.issue_api_token(container.services, username=args.username)
+    print(issued.secret)
+    return 0
+
+
+_HANDLERS: dict[tuple[str, str], Callable[[Container, argparse.Namespace], int]] = {
+    ("user", "add"): _user_add,
+    ("group", "add"): _group_add,
+    ("group", "add-member"): _group_add_member,
+    ("token", "issue"): _token_issue,
+}
+
+
+def _message(exc: AlmanacError) -> str:
+    if isinstance(exc, InvalidInputError) and exc.problems:
+        return "; ".join(p.template % p.params if p.params else p.template for p in exc.problems)
+    return exc.render()
+
+
+def _fail(message: str) -> int:
+    print(f"almanac: error: {message}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""Almanac's one typed settings object.
+
+Every tunable lives here: where the store is, how long tokens live, and every
+limit that protects the server (body size, list sizes, sign-in attempts).
+Values come from ``ALMANAC_*`` environment variables (or an ``.env`` file named
+by ``ALMANAC_ENV_FILE``) and from CLI flags; unsafe values are refused when the
+object is built, never discovered later. Nothing here runs at import time: the
+CLI (or a test) builds ``Settings()`` explicitly.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///almanac.db"
+
+PositiveInt = Annotated[int, Field(gt=0)]
+
+
+class Settings(BaseSettings):
+    """Configuration of one Almanac process."""
+
+    model_config = SettingsConfigDict(env_prefix="ALMANAC_", extra="ignore", frozen=True)
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="Any SQLAlchemy URL; the default is a SQLite file in the working directory.",
+    )
+    database_echo: bool = False
+
+    # Tokens (seconds). CLI-issued tokens do not expire unless api_token_ttl is set.
+    access_token_ttl: PositiveInt = 3600
+    refresh_token_ttl: PositiveInt = 30 * 24 * 3600
+    api_token_ttl: PositiveInt | None = None
+
+    # Abuse limits.
+    signin_max_failures: PositiveInt = 5
+    signin_window_seconds: PositiveInt = 60
+
+    # Request limits.
+    max_body_bytes: PositiveInt = 1024 * 1024
+    max_text_length: PositiveInt = 10_000
+    max_caption_length: PositiveInt = 1_000
+    max_recipients: PositiveInt = 500
+    max_notifications: PositiveInt = 50
+
+    # Back Office v2 list paging.
+    v2_default_limit: PositiveInt = 10
+    v2_max_limit: PositiveInt = 100
+
+    # eXo v1 list paging (its "default.limit" and "hard.limit").
+    exo_default_limit: PositiveInt = 10
+    exo_query_limit: PositiveInt = 100
+
+    public_base_url: str | None = Field(
+        default=None,
+        description="The external base URL (scheme://host[:port]); links are built from the request when unset.",
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_is_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("ALMANAC_DATABASE_URL must not be empty")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _limits_are_coherent(self) -> Settings:
+        if self.v2_default_limit > self.v2_max_limit:
+            raise ValueError("v2_default_limit must not exceed v2_max_limit")
+        if self.exo_default_limit > self.exo_query_limit:
+            raise ValueError("exo_default_limit must not exceed exo_query_limit")
+        if self.access_token_ttl > self.refresh_token_ttl:
+            raise ValueError("access_token_ttl must not exceed refresh_token_ttl")
+        return self

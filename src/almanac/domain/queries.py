@@ -1,0 +1,53 @@
+"""What a caller may ask of the event store: filters, sort orders and pages, as plain values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class EventSortKey(StrEnum):
+    STARTS_AT = "starts_at"
+    ENDS_AT = "ends_at"
+    SUMMARY = "summary"
+    CREATED_AT = "created_at"
+    UPDATED_AT = "updated_at"
+    ID = "id"
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Back Office list filters, combined with AND; an unset field does not filter.
+
+    The period predicate (the one place it is defined; storage implements it):
+    an event matches when ``starts_at >= period_start`` and ``ends_at <= period_end``
+    — it lies within the period, both bounds inclusive.
+    """
+
+    period_start: datetime | None = None
+    period_end: datetime | None = None
+    participant_emails: tuple[str, ...] = ()
+    summary_contains: str | None = None
+    description_contains: str | None = None
+
+
+@dataclass(frozen=True)
+class EventOrder:
+    key: EventSortKey = EventSortKey.STARTS_AT
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    offset: int = 0
+    limit: int = 10
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T] = field(default_factory=list)
+    total: int = 0

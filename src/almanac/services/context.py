@@ -1,0 +1,34 @@
+"""The collaborators every use case receives, bundled once by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from almanac.domain.events import EventLimits
+from almanac.domain.ports import Clock, PasswordHasher, UnitOfWorkFactory
+
+
+@dataclass(frozen=True)
+class TokenPolicy:
+    access_ttl: timedelta = timedelta(hours=1)
+    refresh_ttl: timedelta = timedelta(days=30)
+    api_ttl: timedelta | None = None
+
+
+@dataclass(frozen=True)
+class SigninPolicy:
+    """At most ``max_failures`` failed sign-ins per address within ``window``; then 429 until one ages out."""
+
+    max_failures: int = 5
+    window: timedelta = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class ServiceContext:
+    uow: UnitOfWorkFactory
+    clock: Clock
+    passwords: PasswordHasher
+    event_limits: EventLimits = field(default_factory=EventLimits)
+    tokens: TokenPolicy = field(default_factory=TokenPolicy)
+    signin: SigninPolicy = field(default_factory=SigninPolicy)

@@ -1,0 +1,254 @@
+"""Event use cases shared by every face: create, read, change, delete and list, with permissions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Final
+
+from almanac.domain.calendars import Calendar
+from almanac.domain.errors import N_, InvalidInputError, NotFoundError, PermissionDeniedError, Problem
+from almanac.domain.events import (
+    Availability,
+    Event,
+    Participant,
+    Priority,
+    Privacy,
+    Reminder,
+    check_event,
+)
+from almanac.domain.permissions import can_edit_calendar, can_edit_event, can_read_event
+from almanac.domain.ports import UnitOfWork
+from almanac.domain.queries import EventFilter, EventOrder, Page, PageRequest
+from almanac.domain.users import Principal, User
+from almanac.services.accounts import resolve_emails
+from almanac.services.context import ServiceContext
+
+
+class _Unset:
+    """The value of a field a caller did not send (distinct from an explicit null)."""
+
+    _instance: _Unset | None = None
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Final = _Unset()
+
+
+@dataclass(frozen=True)
+class EventChanges:
+    """The fields a caller sets; every field left UNSET keeps its stored value (or its default on create).
+
+    Participants are named either by email (Back Office) or by username (eXo), not both.
+    """
+
+    summary: str | _Unset = UNSET
+    description: str | _Unset | None = UNSET
+    location: str | _Unset | None = UNSET
+    starts_at: datetime | _Unset = UNSET
+    ends_at: datetime | _Unset = UNSET
+    tzid: str | _Unset = UNSET
+    category_key: str | _Unset | None = UNSET
+    priority: Priority | _Unset = UNSET
+    privacy: Privacy | _Unset = UNSET
+    availability: Availability | _Unset = UNSET
+    reminders: Sequence[Reminder] | _Unset = UNSET
+    participant_emails: Sequence[str] | _Unset = UNSET
+    participant_usernames: Sequence[str] | _Unset = UNSET
+
+
+@dataclass(frozen=True)
+class EventView:
+    """An event with what every face renders beside it: its calendar, author and participants."""
+
+    event: Event
+    calendar: Calendar
+    author: User
+    participants: list[User] = field(default_factory=list)
+
+
+REQUIRED_ON_CREATE: Final = ("summary", "starts_at", "ends_at")
+
+
+def create_event(
+    ctx: ServiceContext, *, principal: Principal, changes: EventChanges, calendar_key: str | None = None
+) -> EventView:
+    """Create an event in ``calendar_key`` (default: the caller's default calendar).
+
+    ``summary``, ``starts_at`` and ``ends_at`` are required. Raises NotFoundError
+    (calendar unknown or unreadable), PermissionDeniedError (readable, not
+    editable), InvalidInputError (every broken rule at once).
+    """
+    missing = [name for name in REQUIRED_ON_CREATE if isinstance(getattr(changes, name), _Unset)]
+    if missing:
+        raise InvalidInputError([Problem(name, "required", N_("This field is required.")) for name in missing])
+    with ctx.uow() as uow:
+        calendar = _writable_calendar(uow, principal, calendar_key)
+        assert calendar.id is not None
+        now = ctx.clock.now()
+        placeholder = datetime.min.replace(tzinfo=now.tzinfo)
+        event = Event(
+            calendar_id=calendar.id,
+            author_id=principal.user_id,
+            summary="",
+            starts_at=placeholder,
+            ends_at=placeholder,
+            tzid=calendar.tzid,
+            created_at=now,
+            updated_at=now,
+            revision=1,
+        )
+        _apply(uow, event, changes)
+        check_event(event, ctx.event_limits)
+        stored = uow.events.add(event)
+        view = _view(uow, stored, calendar)
+        uow.commit()
+        return view
+
+
+def get_event(ctx: ServiceContext, *, principal: Principal, event_id: int) -> EventView:
+    """The event, if the caller may read it; NotFoundError otherwise (existence is never hinted)."""
+    with ctx.uow() as uow:
+        event, calendar = _readable(uow, principal, event_id)
+        return _view(uow, event, calendar)
+
+
+def update_event(ctx: ServiceContext, *, principal: Principal, event_id: int, changes: EventChanges) -> EventView:
+    """Apply the changes and validate the result as a whole; a refused change stores nothing."""
+    with ctx.uow() as uow:
+        event, calendar = _readable(uow, principal, event_id)
+        if not can_edit_event(principal, calendar, event):
+            raise PermissionDeniedError()
+        updated = replace(event, participants=list(event.participants), reminders=list(event.reminders))
+        _apply(uow, updated, changes)
+        check_event(updated, ctx.event_limits)
+        updated.updated_at = ctx.clock.now()
+        updated.revision = event.revision + 1
+        stored = uow.events.update(updated)
+        view = _view(uow, stored, calendar)
+        uow.commit()
+        return view
+
+
+def delete_event(ctx: ServiceContext, *, principal: Principal, event_id: int) -> None:
+    with ctx.uow() as uow:
+        event, calendar = _readable(uow, principal, event_id)
+        if not can_edit_event(principal, calendar, event):
+            raise PermissionDeniedError()
+        assert event.id is not None
+        uow.events.delete(event.id)
+        uow.commit()
+
+
+def list_events(
+    ctx: ServiceContext,
+    *,
+    principal: Principal,
+    event_filter: EventFilter,
+    order: EventOrder,
+    page: PageRequest,
+) -> Page[EventView]:
+    """The events the caller may list, filtered, sorted and paged, with the total before paging.
+
+    Listed: events of calendars the caller may view (own, group, shared) and
+    events they take part in; administrators list everything.
+    """
+    with ctx.uow() as uow:
+        found = uow.events.list_visible(principal, event_filter, order, page)
+        return Page(items=_views(uow, found.items), total=found.total)
+
+
+def _readable(uow: UnitOfWork, principal: Principal, event_id: int) -> tuple[Event, Calendar]:
+    event = uow.events.get(event_id)
+    calendar = uow.calendars.get(event.calendar_id) if event else None
+    if event is None or calendar is None or not can_read_event(principal, calendar, event):
+        raise NotFoundError(kind="event", id=event_id)
+    return event, calendar
+
+
+def _writable_calendar(uow: UnitOfWork, principal: Principal, calendar_key: str | None) -> Calendar:
+    calendar = (
+        uow.calendars.default_for(principal.user_id) if calendar_key is None else uow.calendars.get_by_key(calendar_key)
+    )
+    if calendar is None:
+        raise NotFoundError(kind="calendar", id=calendar_key or principal.username)
+    if not can_edit_calendar(principal, calendar):
+        raise PermissionDeniedError()
+    return calendar
+
+
+_SIMPLE_FIELDS: Final = (
+    "summary",
+    "description",
+    "location",
+    "starts_at",
+    "ends_at",
+    "tzid",
+    "category_key",
+    "priority",
+    "privacy",
+    "availability",
+)
+
+
+def _apply(uow: UnitOfWork, event: Event, changes: EventChanges) -> None:
+    for name in _SIMPLE_FIELDS:
+        value = getattr(changes, name)
+        if not isinstance(value, _Unset):
+            setattr(event, name, value)
+    if not isinstance(changes.reminders, _Unset):
+        event.reminders = list(changes.reminders)
+    users: list[User] | None = None
+    if not isinstance(changes.participant_emails, _Unset):
+        emails = list(changes.participant_emails)
+        users = resolve_emails(uow.users.list_by_emails(emails), emails, field_name="participants")
+    elif not isinstance(changes.participant_usernames, _Unset):
+        users = _resolve_usernames(uow, changes.participant_usernames)
+    if users is not None:
+        previous = {p.user_id: p.status for p in event.participants}
+        event.participants = [
+            Participant(user_id=u.id, status=previous.get(u.id, "")) for u in users if u.id is not None
+        ]
+
+
+def _resolve_usernames(uow: UnitOfWork, usernames: Sequence[str]) -> list[User]:
+    users: dict[str, User] = {}
+    problems: list[Problem] = []
+    for name in usernames:
+        if name in users:
+            continue
+        user = uow.users.get_by_username(name)
+        if user is None:
+            problems.append(
+                Problem("participants", "unknown_user", N_("No user is named %(username)s."), {"username": name})
+            )
+        else:
+            users[name] = user
+    if problems:
+        raise InvalidInputError(problems)
+    return list(users.values())
+
+
+def _view(uow: UnitOfWork, event: Event, calendar: Calendar) -> EventView:
+    return _views(uow, [event], {calendar.id: calendar} if calendar.id is not None else None)[0]
+
+
+def _views(uow: UnitOfWork, events: list[Event], calendars: dict[int, Calendar] | None = None) -> list[EventView]:
+    """Attach calendars and users to events with one query per kind, not one per event."""
+    user_ids = {e.author_id for e in events} | {p.user_id for e in events for p in e.participants}
+    users = {u.id: u for u in uow.users.list_by_ids(sorted(user_ids))}
+    known = dict(calendars or {})
+    missing = sorted({e.calendar_id for e in events} - known.keys())
+    known.update({c.id: c for c in uow.calendars.list_by_ids(missing) if c.id is not None})
+    return [
+        EventView(
+            event=e,
+            calendar=known[e.calendar_id],
+            author=users[e.author_id],
+            participants=[users[p.user_id] for p in e.participants if p.user_id in users],
+        )
+        for e in events
+    ]

@@ -1,0 +1,189 @@
+"""The event repository: rows <-> domain events, and the filtered, permission-scoped list query."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from almanac.domain.events import Availability, Event, Participant, Priority, Privacy, Reminder, ReminderChannel
+from almanac.domain.queries import EventFilter, EventOrder, EventSortKey, Page, PageRequest
+from almanac.domain.users import Principal, normalize_email
+from almanac.storage.calendars import viewable_calendar_condition
+from almanac.storage.tables import CalendarRow, EventParticipantRow, EventReminderRow, EventRow, UserRow
+
+_SORT_COLUMNS = {
+    EventSortKey.STARTS_AT: EventRow.starts_at,
+    EventSortKey.ENDS_AT: EventRow.ends_at,
+    EventSortKey.SUMMARY: EventRow.summary_folded,
+    EventSortKey.CREATED_AT: EventRow.created_at,
+    EventSortKey.UPDATED_AT: EventRow.updated_at,
+    EventSortKey.ID: EventRow.id,
+}
+
+
+def _fold(text: str | None) -> str | None:
+    return None if text is None else text.casefold()
+
+
+def _event(row: EventRow) -> Event:
+    return Event(
+        id=row.id,
+        key=row.key,
+        uid=row.uid,
+        calendar_id=row.calendar_id,
+        author_id=row.author_id,
+        summary=row.summary,
+        description=row.description,
+        location=row.location,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        tzid=row.tzid,
+        category_key=row.category_key,
+        priority=Priority(row.priority),
+        privacy=Privacy(row.privacy),
+        availability=Availability(row.availability),
+        participants=[Participant(user_id=p.user_id, status=p.status) for p in row.participants],
+        reminders=[
+            Reminder(
+                before=timedelta(seconds=r.before_seconds) if r.before_seconds is not None else None,
+                at=r.at,
+                channel=ReminderChannel(r.channel),
+            )
+            for r in row.reminders
+        ],
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        revision=row.revision,
+    )
+
+
+def _fill(row: EventRow, event: Event) -> None:
+    row.key = event.key
+    row.uid = event.uid
+    row.calendar_id = event.calendar_id
+    row.author_id = event.author_id
+    row.summary = event.summary
+    row.summary_folded = event.summary.casefold()
+    row.description = event.description
+    row.description_folded = _fold(event.description)
+    row.location = event.location
+    row.starts_at = event.starts_at
+    row.ends_at = event.ends_at
+    row.tzid = event.tzid
+    row.category_key = event.category_key
+    row.priority = event.priority.value
+    row.privacy = event.privacy.value
+    row.availability = event.availability.value
+    if event.created_at is not None:
+        row.created_at = event.created_at
+    if event.updated_at is not None:
+        row.updated_at = event.updated_at
+    row.revision = event.revision
+    row.participants = [
+        EventParticipantRow(user_id=p.user_id, position=i, status=p.status) for i, p in enumerate(event.participants)
+    ]
+    row.reminders = [
+        EventReminderRow(
+            position=i,
+            before_seconds=int(r.before.total_seconds()) if r.before is not None else None,
+            at=r.at,
+            channel=r.channel.value,
+        )
+        for i, r in enumerate(event.reminders)
+    ]
+
+
+def _contains(column: ColumnElement[str | None], text: str) -> ColumnElement[bool]:
+    """Case-insensitive substring match on a case-folded column, with LIKE wildcards taken literally."""
+    escaped = text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.like(f"%{escaped}%", escape="\\")
+
+
+def filter_conditions(event_filter: EventFilter) -> list[ColumnElement[bool]]:
+    """The SQL form of ``EventFilter`` — the period predicate is defined there and only implemented here."""
+    conditions: list[ColumnElement[bool]] = []
+    if event_filter.period_start is not None:
+        conditions.append(EventRow.starts_at >= event_filter.period_start)
+    if event_filter.period_end is not None:
+        conditions.append(EventRow.ends_at <= event_filter.period_end)
+    if event_filter.participant_emails:
+        keys = sorted({normalize_email(e) for e in event_filter.participant_emails})
+        conditions.append(
+            exists()
+            .where(EventParticipantRow.event_id == EventRow.id)
+            .where(EventParticipantRow.user_id == UserRow.id)
+            .where(UserRow.email_key.in_(keys))
+        )
+    if event_filter.summary_contains:
+        conditions.append(_contains(EventRow.summary_folded, event_filter.summary_contains))
+    if event_filter.description_contains:
+        conditions.append(_contains(EventRow.description_folded, event_filter.description_contains))
+    return conditions
+
+
+def visible_condition(principal: Principal) -> ColumnElement[bool]:
+    """Events of calendars the principal may view, plus events they take part in."""
+    in_viewable_calendar = exists().where(
+        CalendarRow.id == EventRow.calendar_id, viewable_calendar_condition(principal)
+    )
+    takes_part = exists().where(
+        EventParticipantRow.event_id == EventRow.id, EventParticipantRow.user_id == principal.user_id
+    )
+    return or_(in_viewable_calendar, takes_part)
+
+
+class SqlEventRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, event: Event) -> Event:
+        row = EventRow()
+        _fill(row, event)
+        self._session.add(row)
+        self._session.flush()
+        return _event(row)
+
+    def get(self, event_id: int) -> Event | None:
+        row = self._session.get(EventRow, event_id)
+        return _event(row) if row else None
+
+    def get_by_key(self, key: str) -> Event | None:
+        row = self._session.scalar(select(EventRow).where(EventRow.key == key))
+        return _event(row) if row else None
+
+    def update(self, event: Event) -> Event:
+        row = self._session.get(EventRow, event.id)
+        if row is None:
+            raise LookupError(f"event {event.id} vanished during its unit of work")
+        _fill(row, event)
+        self._session.flush()
+        return _event(row)
+
+    def delete(self, event_id: int) -> None:
+        row = self._session.get(EventRow, event_id)
+        if row is not None:
+            self._session.delete(row)
+            self._session.flush()
+
+    def list_visible(
+        self, principal: Principal, event_filter: EventFilter, order: EventOrder, page: PageRequest
+    ) -> Page[Event]:
+        conditions = filter_conditions(event_filter)
+        if not principal.is_admin:
+            conditions.append(visible_condition(principal))
+        where = and_(*conditions) if conditions else None
+        total_query = select(func.count()).select_from(EventRow)
+        items_query: Select[tuple[EventRow]] = select(EventRow)
+        if where is not None:
+            total_query = total_query.where(where)
+            items_query = items_query.where(where)
+        column = _SORT_COLUMNS[order.key]
+        if order.descending:
+            items_query = items_query.order_by(column.desc(), EventRow.id.desc())
+        else:
+            items_query = items_query.order_by(column.asc(), EventRow.id.asc())
+        rows = self._session.scalars(items_query.offset(page.offset).limit(page.limit)).all()
+        total = self._session.scalar(total_query) or 0
+        return Page(items=[_event(r) for r in rows], total=total)
