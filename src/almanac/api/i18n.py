@@ -1,7 +1,8 @@
 """Translations: Babel message catalogs per language, chosen from Accept-Language.
 
-Catalogs are the ``.po`` files under ``api/locales``; they are read once when
-the app is built (not at import). English is the source language: a msgid is
+Catalogs are the ``.po`` files under ``api/locales/<lang>/LC_MESSAGES``; every
+file of a language is merged into one catalog (each face may keep its own
+file), read once when the app is built (not at import). English is the source language: a msgid is
 its own English text. An unknown or malformed Accept-Language falls back to
 English and never fails.
 """
@@ -17,7 +18,6 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 LOCALES_DIR = Path(__file__).with_name("locales")
-DOMAIN = "messages"
 SOURCE_LANGUAGE = "en"
 
 
@@ -26,14 +26,21 @@ class Translator:
 
     def __init__(self, locales_dir: Path = LOCALES_DIR) -> None:
         self._catalogs: dict[str, gettext.NullTranslations] = {SOURCE_LANGUAGE: gettext.NullTranslations()}
-        for po_path in sorted(locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
-            language = po_path.parent.parent.name
-            with po_path.open("rb") as po_file:
-                catalog = read_po(po_file, locale=language)
-            compiled = BytesIO()
-            write_mo(compiled, catalog)
-            compiled.seek(0)
-            self._catalogs[language] = gettext.GNUTranslations(compiled)
+        for language_dir in sorted(p for p in locales_dir.iterdir() if (p / "LC_MESSAGES").is_dir()):
+            merged: gettext.NullTranslations | None = None
+            for po_path in sorted((language_dir / "LC_MESSAGES").glob("*.po")):
+                with po_path.open("rb") as po_file:
+                    catalog = read_po(po_file, locale=language_dir.name)
+                compiled = BytesIO()
+                write_mo(compiled, catalog)
+                compiled.seek(0)
+                translations = gettext.GNUTranslations(compiled)
+                if merged is None:
+                    merged = translations
+                else:
+                    merged.add_fallback(translations)
+            if merged is not None:
+                self._catalogs[language_dir.name] = merged
 
     @property
     def languages(self) -> frozenset[str]:
