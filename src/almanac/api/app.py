@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from almanac.api.backoffice_v2.errors import BackofficeErrorRenderer
 from almanac.api.backoffice_v2.routes import router as backoffice_router
+from almanac.api.backoffice_v2.schemas import V2_TEMPLATES
 from almanac.api.errors import ErrorResponder
 from almanac.api.i18n import Translator
 from almanac.api.middleware import (
@@ -14,7 +15,6 @@ from almanac.api.middleware import (
     SecurityHeadersMiddleware,
     TrailingSlashMiddleware,
 )
-from almanac.api.wire import WIRE_TEMPLATES
 from almanac.config import Settings
 from almanac.services.context import ServiceContext
 
@@ -43,7 +43,7 @@ def create_app(*, services: ServiceContext, settings: Settings, translator: Tran
     app.state.settings = settings
     translator = translator or Translator()
     responder = ErrorResponder(translator, default=BackofficeErrorRenderer(translator))
-    responder.register(BACKOFFICE_PREFIX, BackofficeErrorRenderer(translator), WIRE_TEMPLATES)
+    responder.register(BACKOFFICE_PREFIX, BackofficeErrorRenderer(translator), V2_TEMPLATES)
     responder.install(app)
     app.state.errors = responder
 

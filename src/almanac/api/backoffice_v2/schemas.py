@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Final
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from almanac.api.wire import EmailAddress, Instant, SafeText, parse_duration, parse_instant, shown
+from almanac.api.wire import WIRE_TEMPLATES, EmailAddress, Instant, SafeText, parse_duration, parse_instant, shown
+from almanac.domain.errors import N_
 from almanac.domain.events import Reminder
 
 NOTIFICATION_DESCRIPTION = (
     "When to send a reminder: an ISO 8601 duration before the start (`PT2H`, `PT15M`, `P1D`) "
     "or an absolute ISO 8601 date-time with offset."
 )
+
+
+#: This face's validation messages, by error code (see api.problems).
+V2_TEMPLATES: Final[dict[str, str]] = {
+    **WIRE_TEMPLATES,
+    "invalid_notification": N_(
+        "%(value)s is neither an ISO 8601 duration before the start (PT2H, PT15M, P1D) nor an ISO 8601 date and time."
+    ),
+}
 
 
 def parse_notification(value: object) -> Reminder:
