@@ -11,8 +11,12 @@ class Argon2PasswordHasher:
 
     def __init__(self, *, time_cost: int | None = None, memory_cost: int | None = None) -> None:
         # Lower costs are for tests only; production uses the library's defaults.
-        tuning = {k: v for k, v in {"time_cost": time_cost, "memory_cost": memory_cost}.items() if v is not None}
-        self._hasher = PasswordHasher(**tuning)
+        defaults = PasswordHasher()
+        self._hasher = PasswordHasher(
+            time_cost=time_cost or defaults.time_cost,
+            memory_cost=memory_cost or defaults.memory_cost,
+            parallelism=defaults.parallelism,
+        )
         # A real hash to verify against for unknown accounts, so both paths cost the same.
         self._decoy = self._hasher.hash("almanac: no such account")
 

@@ -109,12 +109,24 @@ class SigninAttemptRepository(Protocol):
 
 
 class UnitOfWork(Protocol):
-    users: UserRepository
-    groups: GroupRepository
-    calendars: CalendarRepository
-    events: EventRepository
-    tokens: TokenRepository
-    signin_attempts: SigninAttemptRepository
+    # Read-only members, so implementations may hold more specific repository types.
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def groups(self) -> GroupRepository: ...
+
+    @property
+    def calendars(self) -> CalendarRepository: ...
+
+    @property
+    def events(self) -> EventRepository: ...
+
+    @property
+    def tokens(self) -> TokenRepository: ...
+
+    @property
+    def signin_attempts(self) -> SigninAttemptRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -21,6 +21,13 @@ from almanac.storage.events import SqlEventRepository
 class SqlUnitOfWork:
     """Implements ``almanac.domain.ports.UnitOfWork`` over a SQLAlchemy session."""
 
+    users: SqlUserRepository
+    groups: SqlGroupRepository
+    calendars: SqlCalendarRepository
+    events: SqlEventRepository
+    tokens: SqlTokenRepository
+    signin_attempts: SqlSigninAttemptRepository
+
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
         self._session: Session | None = None

@@ -262,19 +262,28 @@ def update_calendar_event(
     return _read(view)
 
 
-_UPDATE_DOC: Final = dict(
+_UPDATE_SUMMARY: Final = "Update a calendar event"
+_UPDATE_DESCRIPTION: Final = (
+    "PUT and PATCH are the same: only the properties sent change, and the result is validated as a whole."
+)
+router.put(
+    "/calendars/events/{eventId}",
+    operation_id="update_calendar_event_put",
     response_model=EventRead,
     tags=["Calendar events"],
-    summary="Update a calendar event",
-    description="PUT and PATCH are the same: only the properties sent change, and the result is validated as a whole.",
+    summary=_UPDATE_SUMMARY,
+    description=_UPDATE_DESCRIPTION,
     responses={**_ERRORS, **_NOT_FOUND},
-)
-router.put("/calendars/events/{eventId}", operation_id="update_calendar_event_put", **_UPDATE_DOC)(
-    update_calendar_event
-)
-router.patch("/calendars/events/{eventId}", operation_id="update_calendar_event_patch", **_UPDATE_DOC)(
-    update_calendar_event
-)
+)(update_calendar_event)
+router.patch(
+    "/calendars/events/{eventId}",
+    operation_id="update_calendar_event_patch",
+    response_model=EventRead,
+    tags=["Calendar events"],
+    summary=_UPDATE_SUMMARY,
+    description=_UPDATE_DESCRIPTION,
+    responses={**_ERRORS, **_NOT_FOUND},
+)(update_calendar_event)
 
 
 @router.delete(

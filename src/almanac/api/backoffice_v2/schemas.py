@@ -28,7 +28,7 @@ V2_TEMPLATES: Final[dict[str, str]] = {
 
 def parse_notification(value: object) -> Reminder:
     """``PT2H`` (before the start) or an absolute date-time; anything else is refused, naming the entry."""
-    if isinstance(value, str) and value.strip()[:1].upper() == "P":
+    if isinstance(value, str) and value.strip().lstrip("+-")[:1].upper() == "P":
         return Reminder(before=parse_duration(value))
     try:
         return Reminder(at=parse_instant(value))

@@ -1,0 +1,1 @@
+"""Delivery channels behind one port: email over SMTP and signed webhooks."""

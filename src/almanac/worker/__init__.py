@@ -1,0 +1,1 @@
+"""The reminder worker: claims due deliveries, delivers them, records the outcome."""
