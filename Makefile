@@ -43,7 +43,7 @@ typecheck: $(STAMP)
 
 ## Re-extract translatable messages and merge them into the catalogs.
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output -o src/almanac/api/locales/messages.pot src/almanac
+	$(BIN)/pybabel extract -F babel.cfg --no-default-keywords -k N_ --no-location --sort-output -o src/almanac/api/locales/messages.pot src/almanac
 	$(BIN)/pybabel update -i src/almanac/api/locales/messages.pot -d src/almanac/api/locales --no-fuzzy-matching
 
 clean:
