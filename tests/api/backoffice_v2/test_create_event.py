@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
 from tests.api.backoffice_v2.factories import EVENTS, create, event_body, listing
 from tests.conftest import MakeAccount
+from tests.doubles import FakeClock
 
 
 def test_create_answers_201_with_the_event_and_its_location(client: TestClient, make_account: MakeAccount) -> None:
@@ -216,3 +218,10 @@ def test_a_refused_create_stores_nothing(client: TestClient, make_account: MakeA
     assert response.json() == []
     assert response.headers["x-total-count"] == "0"
     assert create(client, alice)["id"] == 1  # no id was spent on the refused writes
+
+
+def test_record_timestamps_are_whole_seconds(client: TestClient, make_account: MakeAccount, clock: FakeClock) -> None:
+    alice = make_account("alice")
+    clock.advance(timedelta(microseconds=654321))
+    event = create(client, alice)
+    assert event["createTime"] == event["updateTime"] == "2026-01-05T09:00:00+00:00"

@@ -313,8 +313,9 @@ def _read(view: EventView) -> EventRead:
         notifications=[_notification(r) for r in event.reminders],
         recipients=[user.email for user in view.participants],
         authorEmail=view.author.email,
-        createTime=format_instant(event.created_at),
-        updateTime=format_instant(event.updated_at),
+        # Record timestamps in the Back Office house style: whole seconds.
+        createTime=format_instant(event.created_at.replace(microsecond=0)),
+        updateTime=format_instant(event.updated_at.replace(microsecond=0)),
     )
 
 
