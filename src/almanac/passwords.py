@@ -11,8 +11,11 @@ class Argon2PasswordHasher:
 
     def __init__(self, *, time_cost: int | None = None, memory_cost: int | None = None) -> None:
         # Lower costs are for tests only; production uses the library's defaults.
-        tuning = {k: v for k, v in {"time_cost": time_cost, "memory_cost": memory_cost}.items() if v is not None}
-        self._hasher = PasswordHasher(**tuning)
+        defaults = PasswordHasher()
+        self._hasher = PasswordHasher(
+            time_cost=defaults.time_cost if time_cost is None else time_cost,
+            memory_cost=defaults.memory_cost if memory_cost is None else memory_cost,
+        )
         # A real hash to verify against for unknown accounts, so both paths cost the same.
         self._decoy = self._hasher.hash("almanac: no such account")
 

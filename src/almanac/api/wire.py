@@ -88,7 +88,7 @@ def parse_duration(value: object) -> timedelta:
     text = _require_string(value).strip().upper()
     try:
         has_amount = any(ch.isdigit() for ch in text)  # icalendar reads a bare "P" as zero
-        duration = vDuration.from_ical(text) if has_amount and len(text) <= 64 else None
+        duration = vDuration.from_ical(text) if has_amount and len(text) <= 64 else None  # type: ignore[no-untyped-call]
     except (ValueError, TypeError, OverflowError):
         duration = None
     if not isinstance(duration, timedelta):
@@ -99,7 +99,7 @@ def parse_duration(value: object) -> timedelta:
 
 
 def format_duration(value: timedelta) -> str:
-    rendered: bytes = vDuration(value).to_ical()
+    rendered: bytes = vDuration(value).to_ical()  # type: ignore[no-untyped-call]
     return rendered.decode("ascii")
 
 

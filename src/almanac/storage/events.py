@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from almanac.domain.events import Availability, Event, Participant, Priority, Privacy, Reminder, ReminderChannel
 from almanac.domain.queries import EventFilter, EventOrder, EventSortKey, Page, PageRequest
@@ -95,7 +95,7 @@ def _fill(row: EventRow, event: Event) -> None:
     ]
 
 
-def _contains(column: ColumnElement[str | None], text: str) -> ColumnElement[bool]:
+def _contains(column: QueryableAttribute[str] | QueryableAttribute[str | None], text: str) -> ColumnElement[bool]:
     """Case-insensitive substring match on a case-folded column, with LIKE wildcards taken literally."""
     escaped = text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return column.like(f"%{escaped}%", escape="\\")
@@ -175,7 +175,7 @@ class SqlEventRepository:
             conditions.append(visible_condition(principal))
         where = and_(*conditions) if conditions else None
         total_query = select(func.count()).select_from(EventRow)
-        items_query: Select[tuple[EventRow]] = select(EventRow)
+        items_query = select(EventRow)
         if where is not None:
             total_query = total_query.where(where)
             items_query = items_query.where(where)

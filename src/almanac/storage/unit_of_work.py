@@ -8,6 +8,14 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from almanac.domain.ports import (
+    CalendarRepository,
+    EventRepository,
+    GroupRepository,
+    SigninAttemptRepository,
+    TokenRepository,
+    UserRepository,
+)
 from almanac.storage.accounts import (
     SqlGroupRepository,
     SqlSigninAttemptRepository,
@@ -28,12 +36,13 @@ class SqlUnitOfWork:
     def __enter__(self) -> Self:
         session = self._session_factory()
         self._session = session
-        self.users = SqlUserRepository(session)
-        self.groups = SqlGroupRepository(session)
-        self.calendars = SqlCalendarRepository(session)
-        self.events = SqlEventRepository(session)
-        self.tokens = SqlTokenRepository(session)
-        self.signin_attempts = SqlSigninAttemptRepository(session)
+        # Typed as the ports: the UnitOfWork protocol's attributes are invariant.
+        self.users: UserRepository = SqlUserRepository(session)
+        self.groups: GroupRepository = SqlGroupRepository(session)
+        self.calendars: CalendarRepository = SqlCalendarRepository(session)
+        self.events: EventRepository = SqlEventRepository(session)
+        self.tokens: TokenRepository = SqlTokenRepository(session)
+        self.signin_attempts: SigninAttemptRepository = SqlSigninAttemptRepository(session)
         return self
 
     def __exit__(

@@ -69,7 +69,7 @@ class BackofficeErrorRenderer:
             code, template = NotFoundError.code, NotFoundError.template
         t = self._translator.translate
         problems = error.problems if isinstance(error, InvalidInputError) else []
-        body = {
+        body: dict[str, object] = {
             "code": code,
             "message": t(language, template, error.params),
             "errors": [

@@ -262,7 +262,7 @@ def update_calendar_event(
     return _read(view)
 
 
-_UPDATE_DOC: Final = dict(
+_UPDATE_DOC: Final[dict[str, Any]] = dict(
     response_model=EventRead,
     tags=["Calendar events"],
     summary="Update a calendar event",
