@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     # eXo v1 list paging (its "default.limit" and "hard.limit").
     exo_default_limit: PositiveInt = 10
     exo_query_limit: PositiveInt = 100
+    # Seconds in max-age and s-maxage of cacheable eXo responses (its "cache_maxage", spec §1.8).
+    exo_cache_max_age: PositiveInt = 7 * 24 * 3600
 
     public_base_url: str | None = Field(
         default=None,

@@ -8,6 +8,9 @@ from almanac.api.backoffice_v2.errors import BackofficeErrorRenderer
 from almanac.api.backoffice_v2.routes import router as backoffice_router
 from almanac.api.backoffice_v2.schemas import V2_TEMPLATES
 from almanac.api.errors import ErrorResponder
+from almanac.api.exo_v1 import PREFIX as EXO_PREFIX
+from almanac.api.exo_v1.errors import ExoErrorRenderer
+from almanac.api.exo_v1.routes import router as exo_router
 from almanac.api.i18n import Translator
 from almanac.api.middleware import (
     BodySizeLimitMiddleware,
@@ -26,6 +29,9 @@ Almanac serves one store of users, calendars and events through several faces.
 * **Back Office Calendar events API v2** under `/api/v2`: Bearer tokens from `POST /api/v2/signin`
   or `almanac token issue`. Errors are `{"code", "message", "errors": [...]}` in the language of
   `Accept-Language` (English, Japanese).
+* **eXo Calendar REST API v1** under `/rest/private/v1/calendar`: Bearer tokens or HTTP Basic
+  (username and password). Errors follow eXo: 400 `{"message", "developerMessage"}`, 401 for
+  refused writes, 404 for what the caller may not read.
 """
 
 
@@ -37,6 +43,9 @@ def create_app(*, services: ServiceContext, settings: Settings, translator: Tran
         openapi_tags=[
             {"name": "Authentication", "description": "Back Office sign-in, token refresh and sign-out."},
             {"name": "Calendar events", "description": "The Back Office Calendar events API v2."},
+            {"name": "eXo calendars", "description": "eXo Calendar REST API v1: calendars and sharing."},
+            {"name": "eXo events", "description": "eXo Calendar REST API v1: events and the event queries."},
+            {"name": "eXo categories", "description": "eXo Calendar REST API v1: event categories."},
         ],
     )
     app.state.services = services
@@ -44,14 +53,16 @@ def create_app(*, services: ServiceContext, settings: Settings, translator: Tran
     translator = translator or Translator()
     responder = ErrorResponder(translator, default=BackofficeErrorRenderer(translator))
     responder.register(BACKOFFICE_PREFIX, BackofficeErrorRenderer(translator), V2_TEMPLATES)
+    responder.register(EXO_PREFIX, ExoErrorRenderer(translator), WIRE_TEMPLATES)
     responder.install(app)
     app.state.errors = responder
 
     app.include_router(backoffice_router)
+    app.include_router(exo_router)
 
     # Outermost last: size is checked before anything else reads the body.
-    app.add_middleware(JsonBodyMiddleware, prefixes=(BACKOFFICE_PREFIX + "/",))
-    app.add_middleware(TrailingSlashMiddleware, prefixes=(BACKOFFICE_PREFIX + "/",))
+    app.add_middleware(JsonBodyMiddleware, prefixes=(BACKOFFICE_PREFIX + "/", EXO_PREFIX))
+    app.add_middleware(TrailingSlashMiddleware, prefixes=(BACKOFFICE_PREFIX + "/", EXO_PREFIX + "/"))
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, responder=responder.respond)
     return app

@@ -8,7 +8,7 @@ rolls everything back.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -16,6 +16,7 @@ from typing import Protocol, Self
 from almanac.domain.calendars import Calendar
 from almanac.domain.events import Event
 from almanac.domain.queries import EventFilter, EventOrder, Page, PageRequest
+from almanac.domain.sharing import CalendarKind
 from almanac.domain.tokens import Token
 from almanac.domain.users import Group, Membership, Principal, User
 
@@ -71,6 +72,17 @@ class CalendarRepository(Protocol):
 
     def list_by_ids(self, calendar_ids: Sequence[int]) -> list[Calendar]: ...
 
+    def update(self, calendar: Calendar) -> Calendar: ...
+
+    def delete(self, calendar_id: int) -> None:
+        """Remove the calendar and, with it, its events."""
+        ...
+
+    def list_related(self, principal: Principal, kinds: Collection[CalendarKind], page: PageRequest) -> Page[Calendar]:
+        """Calendars whose ``sharing.calendar_kind`` for the principal is one of ``kinds``, ordered by kind
+        (``KIND_ORDER``), then name, then id, paged, with the total before paging."""
+        ...
+
 
 class EventRepository(Protocol):
     def add(self, event: Event) -> Event: ...
@@ -87,6 +99,34 @@ class EventRepository(Protocol):
         self, principal: Principal, event_filter: EventFilter, order: EventOrder, page: PageRequest
     ) -> Page[Event]:
         """Events the principal may list (see ``permissions``), filtered, sorted (ties by id) and paged."""
+        ...
+
+    def list_in_calendar(
+        self,
+        calendar_id: int,
+        *,
+        starts_from: datetime,
+        starts_until: datetime,
+        category_key: str | None,
+        participant_id: int | None,
+        page: PageRequest,
+    ) -> Page[Event]:
+        """Events of one calendar whose start lies in ``[starts_from, starts_until]`` (both inclusive), of one
+        category when given, taken part in by ``participant_id`` when given; by start, then summary, then id."""
+        ...
+
+    def list_own(
+        self,
+        principal: Principal,
+        *,
+        overlap_from: datetime,
+        overlap_until: datetime,
+        category_key: str | None,
+        page: PageRequest,
+    ) -> Page[Event]:
+        """Events of the principal's own personal calendars and of the group calendars of their groups that
+        overlap ``[overlap_from, overlap_until]`` (``starts_at <= until`` and ``ends_at >= from``); by start,
+        then summary, then id."""
         ...
 
 

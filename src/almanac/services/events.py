@@ -252,3 +252,9 @@ def _views(uow: UnitOfWork, events: list[Event], calendars: dict[int, Calendar] 
         )
         for e in events
     ]
+
+
+# Public names for the other event and calendar use-case modules (services.calendar_events, services.calendars).
+Unset = _Unset
+apply_changes = _apply
+views_of = _views

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import replace
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from almanac.domain.calendars import Calendar
 from almanac.domain.permissions import EntryKind, parse_entry
+from almanac.domain.queries import Page, PageRequest
+from almanac.domain.sharing import CalendarKind
 from almanac.domain.users import Principal
+from almanac.storage import calendar_queries
 from almanac.storage.tables import CalendarGrantRow, CalendarGroupRow, CalendarRow
 
 VIEW = "view"
@@ -144,3 +148,16 @@ class SqlCalendarRepository:
             return []
         rows = self._session.scalars(select(CalendarRow).where(CalendarRow.id.in_(list(calendar_ids))))
         return [_calendar(r) for r in rows]
+
+    # --- eXo face queries (rules in storage.calendar_queries) ------------------------------------------
+
+    def delete(self, calendar_id: int) -> None:
+        row = self._session.get(CalendarRow, calendar_id)
+        if row is not None:
+            self._session.delete(row)
+            self._session.flush()
+
+    def list_related(self, principal: Principal, kinds: Collection[CalendarKind], page: PageRequest) -> Page[Calendar]:
+        viewable = viewable_calendar_condition(replace(principal, is_admin=False))
+        rows, total = calendar_queries.list_related(self._session, principal, kinds, page, viewable=viewable)
+        return Page(items=[_calendar(r) for r in rows], total=total)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from almanac.domain.events import Availability, Event, Participant, Priority, Privacy, Reminder, ReminderChannel
 from almanac.domain.queries import EventFilter, EventOrder, EventSortKey, Page, PageRequest
 from almanac.domain.users import Principal, normalize_email
+from almanac.storage import event_queries
 from almanac.storage.calendars import viewable_calendar_condition
 from almanac.storage.tables import CalendarRow, EventParticipantRow, EventReminderRow, EventRow, UserRow
 
@@ -95,7 +96,7 @@ def _fill(row: EventRow, event: Event) -> None:
     ]
 
 
-def _contains(column: InstrumentedAttribute[str] | InstrumentedAttribute[str | None], text: str) -> ColumnElement[bool]:
+def _contains(column: QueryableAttribute[str] | QueryableAttribute[str | None], text: str) -> ColumnElement[bool]:
     """Case-insensitive substring match on a case-folded column, with LIKE wildcards taken literally."""
     escaped = text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return column.like(f"%{escaped}%", escape="\\")
@@ -186,4 +187,46 @@ class SqlEventRepository:
             items_query = items_query.order_by(column.asc(), EventRow.id.asc())
         rows = self._session.scalars(items_query.offset(page.offset).limit(page.limit)).all()
         total = self._session.scalar(total_query) or 0
+        return Page(items=[_event(r) for r in rows], total=total)
+
+    # --- eXo face queries (rules in storage.event_queries) ---------------------------------------------
+
+    def list_in_calendar(
+        self,
+        calendar_id: int,
+        *,
+        starts_from: datetime,
+        starts_until: datetime,
+        category_key: str | None,
+        participant_id: int | None,
+        page: PageRequest,
+    ) -> Page[Event]:
+        rows, total = event_queries.list_in_calendar(
+            self._session,
+            calendar_id,
+            starts_from=starts_from,
+            starts_until=starts_until,
+            category_key=category_key,
+            participant_id=participant_id,
+            page=page,
+        )
+        return Page(items=[_event(r) for r in rows], total=total)
+
+    def list_own(
+        self,
+        principal: Principal,
+        *,
+        overlap_from: datetime,
+        overlap_until: datetime,
+        category_key: str | None,
+        page: PageRequest,
+    ) -> Page[Event]:
+        rows, total = event_queries.list_own(
+            self._session,
+            principal,
+            overlap_from=overlap_from,
+            overlap_until=overlap_until,
+            category_key=category_key,
+            page=page,
+        )
         return Page(items=[_event(r) for r in rows], total=total)

@@ -1,0 +1,143 @@
+"""The eXo resource shapes (spec §3.1-3.4, §3.7): calendars, events (with ``expand``), categories.
+
+Links are absolute: ``Hrefs.root`` is ``{base}/rest/private/v1/calendar``.
+Recurrence is not stored yet, so ``repeat`` is always eXo's non-recurring object.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Final
+
+from almanac.api.exo_v1.dates import epoch_millis, format_datetime
+from almanac.api.exo_v1.query import Window
+from almanac.domain.categories import Category, find_category
+from almanac.domain.events import Event, Reminder
+from almanac.services.calendars import CalendarView
+from almanac.services.events import EventView
+
+NO_REPEAT: Final[dict[str, Any]] = {
+    "enabled": False,
+    "type": "norepeat",
+    "every": 0,
+    "repeatOn": None,
+    "repeateBy": "",
+    "exclude": None,
+    "end": {"type": "neverEnd", "value": None},
+}
+
+#: Translates a category's message id into the caller's language.
+Localize = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class Hrefs:
+    root: str
+
+    def calendar(self, key: str) -> str:
+        return f"{self.root}/calendars/{key}"
+
+    def event(self, key: str) -> str:
+        return f"{self.root}/events/{key}"
+
+    def category(self, key: str) -> str:
+        return f"{self.root}/categories/{key}"
+
+
+def permission_text(entries: list[str]) -> str:
+    """``"john;/platform/users/:*.*;"``: every entry followed by ``;``, ``""`` when none (spec §3.1)."""
+    return "".join(f"{entry};" for entry in entries)
+
+
+def calendar_json(view: CalendarView, hrefs: Hrefs) -> dict[str, Any]:
+    calendar = view.calendar
+    href = hrefs.calendar(calendar.key)
+    return {
+        "id": calendar.key,
+        "href": href,
+        "name": calendar.name,
+        "description": calendar.description,
+        "type": view.kind.value,
+        "timeZone": calendar.tzid,
+        "color": calendar.color,
+        "owner": view.owner,
+        "viewPermission": permission_text(calendar.view_permissions),
+        "editPermission": permission_text(calendar.edit_permissions),
+        "groups": list(calendar.groups) if calendar.groups else None,
+        "publicURL": calendar.public_url,
+        "privateURL": calendar.private_url,
+        "icsURL": f"{href}/ics",
+    }
+
+
+def category_json(category: Category, hrefs: Hrefs, localize: Localize) -> dict[str, Any]:
+    return {"id": category.key, "href": hrefs.category(category.key), "name": localize(category.name)}
+
+
+def event_json(
+    view: EventView,
+    hrefs: Hrefs,
+    *,
+    expand: Mapping[str, Window],
+    calendars: Mapping[int, CalendarView],
+    localize: Localize,
+) -> dict[str, Any]:
+    """The event of spec §3.2. ``calendars`` holds the calendars the caller may view: only those are
+    embedded by ``expand=calendar`` (eXo embeds without re-checking, spec §1.6)."""
+    event = view.event
+    category = find_category(event.category_key) if event.category_key else None
+    categories: list[Any] | None = [hrefs.category(event.category_key)] if event.category_key else None
+    if "categories" in expand and category is not None:
+        categories = expand["categories"].apply([category_json(category, hrefs, localize)])
+    calendar: Any = hrefs.calendar(view.calendar.key)
+    if "calendar" in expand and event.calendar_id in calendars:
+        calendar = calendar_json(calendars[event.calendar_id], hrefs)
+    attachments: list[Any] = expand["attachments"].apply([]) if "attachments" in expand else []
+    return {
+        "id": event.key,
+        "href": hrefs.event(event.key),
+        "subject": event.summary,
+        "description": event.description,
+        "from": format_datetime(event.starts_at),
+        "to": format_datetime(event.ends_at),
+        "calendar": calendar,
+        "calendarId": view.calendar.key,
+        "categories": categories,
+        "categoryId": event.category_key,
+        "location": event.location,
+        "priority": event.priority.value,
+        "repeat": dict(NO_REPEAT, end=dict(NO_REPEAT["end"])),
+        "recurrenceId": None,
+        "originalEvent": None,
+        "isOccur": False,
+        "reminder": [_reminder_json(view, event, r, i) for i, r in enumerate(event.reminders)],
+        "attachments": attachments,
+        "uploadResources": None,
+        "participants": [user.username for user in view.participants],
+        "privacy": event.privacy.value,
+        "availability": event.availability.value,
+    }
+
+
+def _reminder_json(view: EventView, event: Event, reminder: Reminder, position: int) -> dict[str, Any]:
+    """Spec §3.4. Reminders have no stored id: a stable one is derived from the event and the position."""
+    fires_at = reminder.at if reminder.at is not None else event.starts_at - (reminder.before or timedelta(0))
+    minutes = int((event.starts_at - fires_at).total_seconds() // 60)
+    digest = hashlib.sha256(f"{event.key}:{position}".encode()).hexdigest()[:32]
+    email = reminder.channel.value == "email"
+    return {
+        "id": f"Reminder{digest}",
+        "eventId": event.key,
+        "reminderType": reminder.channel.value,
+        "alarmBefore": minutes,
+        "repeatInterval": 0,
+        "repeat": False,
+        "emailAddress": view.author.email if email else None,
+        "reminderOwner": view.author.username,
+        "summary": None,
+        "description": None,
+        "fromDateTime": {"time": epoch_millis(fires_at)},
+    }

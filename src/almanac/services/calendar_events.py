@@ -1,0 +1,198 @@
+"""Event use cases addressed by eXo-style keys: read, create in a calendar, update or move, delete,
+and the two queries of the eXo face (one calendar's events; one's own events).
+
+Permissions come from ``domain.permissions`` (the model every face shares):
+read = public calendar, calendar viewer or participant; write = calendar
+editor. Unknown or unreadable events are NotFoundError; refused writes on
+readable ones PermissionDeniedError. A face may pass ``rejected`` — its own
+input errors — which is raised exactly where the protocol's order of checks
+puts validation (spec §5.3.3: after the calendar lookup and before the
+permission check; §5.3.5: after the permission checks).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Final
+
+from almanac.domain.calendars import Calendar
+from almanac.domain.errors import N_, InvalidInputError, NotFoundError, PermissionDeniedError, Problem
+from almanac.domain.events import Event, check_event
+from almanac.domain.permissions import can_edit_calendar, can_read_event, can_view_calendar
+from almanac.domain.ports import UnitOfWork
+from almanac.domain.queries import Page, PageRequest
+from almanac.domain.users import Principal
+from almanac.services.context import ServiceContext
+from almanac.services.events import EventChanges, EventView, Unset, apply_changes, views_of
+
+#: eXo's rule (spec §6): the start must be strictly before the end.
+START_BEFORE_END: Final = N_('"from" date must be before "to" date')
+START_BEFORE_END_CODE: Final = "event-date-time-logic"
+
+
+def get_event_by_key(ctx: ServiceContext, *, principal: Principal, event_key: str) -> EventView:
+    """The event if the principal may read it, else NotFoundError."""
+    with ctx.uow() as uow:
+        event, calendar = _readable(uow, principal, event_key)
+        return views_of(uow, [event], {calendar.id: calendar} if calendar.id is not None else None)[0]
+
+
+def create_event_in_calendar(
+    ctx: ServiceContext,
+    *,
+    principal: Principal,
+    calendar_key: str,
+    changes: EventChanges,
+    rejected: InvalidInputError | None = None,
+) -> EventView:
+    """Create an event (spec §5.3.3). Checks in order: unknown calendar (NotFoundError), ``rejected``,
+    edit permission (PermissionDeniedError), then the event rules (InvalidInputError: ``from`` strictly
+    before ``to``, then the limits of ``check_event``). ``summary``, ``starts_at`` and ``ends_at`` must be set."""
+    with ctx.uow() as uow:
+        calendar = uow.calendars.get_by_key(calendar_key)
+        if calendar is None or calendar.id is None:
+            raise NotFoundError(kind="calendar", id=calendar_key)
+        if rejected is not None:
+            raise rejected
+        if not can_edit_calendar(principal, calendar):
+            raise PermissionDeniedError()
+        if isinstance(changes.starts_at, Unset) or isinstance(changes.ends_at, Unset):
+            raise ValueError("create_event_in_calendar needs starts_at and ends_at")
+        now = ctx.clock.now()
+        event = Event(
+            calendar_id=calendar.id,
+            author_id=principal.user_id,
+            summary="",
+            starts_at=changes.starts_at,
+            ends_at=changes.ends_at,
+            tzid=calendar.tzid,
+            created_at=now,
+            updated_at=now,
+            revision=1,
+        )
+        apply_changes(uow, event, changes)
+        _check_start_before_end(event)
+        check_event(event, ctx.event_limits)
+        stored = uow.events.add(event)
+        view = views_of(uow, [stored], {calendar.id: calendar})[0]
+        uow.commit()
+        return view
+
+
+def update_event_by_key(
+    ctx: ServiceContext,
+    *,
+    principal: Principal,
+    event_key: str,
+    changes: EventChanges,
+    target_calendar_key: str | None = None,
+    rejected: InvalidInputError | None = None,
+) -> EventView:
+    """Change an event and, when ``target_calendar_key`` names another calendar, move it there (spec §5.3.5).
+
+    Checks in order: unknown or unreadable event (NotFoundError); edit rights on
+    its calendar and, when moving, on the target — an unknown target counts as
+    not editable (PermissionDeniedError); ``rejected``; the event rules
+    (InvalidInputError). ``from`` must be strictly before ``to`` when either is
+    changed. Fields left UNSET keep their values.
+    """
+    with ctx.uow() as uow:
+        event, calendar = _readable(uow, principal, event_key)
+        target = calendar
+        if target_calendar_key is not None and target_calendar_key != calendar.key:
+            found = uow.calendars.get_by_key(target_calendar_key)
+            if found is None or not can_edit_calendar(principal, found):
+                raise PermissionDeniedError()
+            target = found
+        if not can_edit_calendar(principal, calendar):
+            raise PermissionDeniedError()
+        if rejected is not None:
+            raise rejected
+        updated = replace(event, participants=list(event.participants), reminders=list(event.reminders))
+        apply_changes(uow, updated, changes)
+        if not (isinstance(changes.starts_at, Unset) and isinstance(changes.ends_at, Unset)):
+            _check_start_before_end(updated)
+        check_event(updated, ctx.event_limits)
+        assert target.id is not None
+        updated.calendar_id = target.id
+        updated.updated_at = ctx.clock.now()
+        updated.revision = event.revision + 1
+        stored = uow.events.update(updated)
+        view = views_of(uow, [stored], {target.id: target})[0]
+        uow.commit()
+        return view
+
+
+def delete_event_by_key(ctx: ServiceContext, *, principal: Principal, event_key: str) -> None:
+    """Delete an event: NotFoundError if unknown or unreadable, PermissionDeniedError if not an editor."""
+    with ctx.uow() as uow:
+        event, calendar = _readable(uow, principal, event_key)
+        if not can_edit_calendar(principal, calendar):
+            raise PermissionDeniedError()
+        assert event.id is not None
+        uow.events.delete(event.id)
+        uow.commit()
+
+
+def list_calendar_events(
+    ctx: ServiceContext,
+    *,
+    principal: Principal,
+    calendar_key: str,
+    starts_from: datetime,
+    starts_until: datetime,
+    category_key: str | None,
+    page: PageRequest,
+) -> Page[EventView]:
+    """Events of one calendar starting in ``[starts_from, starts_until]`` (the seed's rule, spec §5.3.2).
+
+    Unknown calendar → NotFoundError. Viewers of the calendar (and everyone, when
+    it is public) get all its events; anyone else gets only the events they take
+    part in — an empty page, never an error.
+    """
+    with ctx.uow() as uow:
+        calendar = uow.calendars.get_by_key(calendar_key)
+        if calendar is None or calendar.id is None:
+            raise NotFoundError(kind="calendar", id=calendar_key)
+        sees_all = calendar.is_public or can_view_calendar(principal, calendar)
+        found = uow.events.list_in_calendar(
+            calendar.id,
+            starts_from=starts_from,
+            starts_until=starts_until,
+            category_key=category_key,
+            participant_id=None if sees_all else principal.user_id,
+            page=page,
+        )
+        return Page(items=views_of(uow, found.items, {calendar.id: calendar}), total=found.total)
+
+
+def list_own_events(
+    ctx: ServiceContext,
+    *,
+    principal: Principal,
+    overlap_from: datetime,
+    overlap_until: datetime,
+    category_key: str | None,
+    page: PageRequest,
+) -> Page[EventView]:
+    """Events of the principal's personal calendars and of their groups' calendars overlapping the window
+    (spec §5.3.1), paged (eXo ignores offset and limit here)."""
+    with ctx.uow() as uow:
+        found = uow.events.list_own(
+            principal, overlap_from=overlap_from, overlap_until=overlap_until, category_key=category_key, page=page
+        )
+        return Page(items=views_of(uow, found.items), total=found.total)
+
+
+def _readable(uow: UnitOfWork, principal: Principal, event_key: str) -> tuple[Event, Calendar]:
+    event = uow.events.get_by_key(event_key)
+    calendar = uow.calendars.get(event.calendar_id) if event else None
+    if event is None or calendar is None or not can_read_event(principal, calendar, event):
+        raise NotFoundError(kind="event", id=event_key)
+    return event, calendar
+
+
+def _check_start_before_end(event: Event) -> None:
+    if not event.starts_at < event.ends_at:
+        raise InvalidInputError([Problem("to", START_BEFORE_END_CODE, START_BEFORE_END)])

@@ -1,0 +1,21 @@
+"""The migrations and the declarative tables describe the same schema, on every backend."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine
+
+from almanac.storage.migrate import current_revision, head_revision
+from almanac.storage.tables import Base
+
+
+def test_migrated_schema_matches_the_tables(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        assert current_revision(engine) == head_revision()
+        with engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    finally:
+        engine.dispose()
+    assert differences == []
