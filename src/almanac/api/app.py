@@ -18,6 +18,7 @@ from almanac.api.middleware import (
     SecurityHeadersMiddleware,
     TrailingSlashMiddleware,
 )
+from almanac.api.wire import WIRE_TEMPLATES
 from almanac.config import Settings
 from almanac.services.context import ServiceContext
 

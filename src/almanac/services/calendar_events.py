@@ -24,7 +24,7 @@ from almanac.domain.ports import UnitOfWork
 from almanac.domain.queries import Page, PageRequest
 from almanac.domain.users import Principal
 from almanac.services.context import ServiceContext
-from almanac.services.events import EventChanges, EventView, Unset, apply_changes, views_of
+from almanac.services.events import EventChanges, EventView, Unset, apply_changes, view_of, views_of
 
 #: eXo's rule (spec §6): the start must be strictly before the end.
 START_BEFORE_END: Final = N_('"from" date must be before "to" date')
@@ -35,7 +35,7 @@ def get_event_by_key(ctx: ServiceContext, *, principal: Principal, event_key: st
     """The event if the principal may read it, else NotFoundError."""
     with ctx.uow() as uow:
         event, calendar = _readable(uow, principal, event_key)
-        return views_of(uow, [event], {calendar.id: calendar} if calendar.id is not None else None)[0]
+        return view_of(uow, event, calendar)
 
 
 def create_event_in_calendar(

@@ -31,8 +31,7 @@ from almanac.domain.sharing import (
 )
 from almanac.domain.users import Principal
 from almanac.services.context import ServiceContext
-from almanac.services.events import UNSET
-from almanac.services.events import Unset as _Unset
+from almanac.services.events import UNSET, Unset
 
 NAME_RULE = N_("calendar name is empty or contains special characters")
 DEFAULT_NAME = "calendar"
@@ -42,16 +41,16 @@ DEFAULT_NAME = "calendar"
 class CalendarDraft:
     """What a caller sets on a calendar; ``owner`` is a username, permissions are eXo entries (spec §2.2)."""
 
-    name: str | _Unset = UNSET
-    description: str | _Unset | None = UNSET
-    color: str | _Unset = UNSET
-    tzid: str | _Unset = UNSET
-    owner: str | _Unset = UNSET
-    groups: Sequence[str] | _Unset = UNSET
-    view_permissions: Sequence[str] | _Unset = UNSET
-    edit_permissions: Sequence[str] | _Unset = UNSET
-    public_url: str | _Unset | None = UNSET
-    private_url: str | _Unset | None = UNSET
+    name: str | Unset = UNSET
+    description: str | Unset | None = UNSET
+    color: str | Unset = UNSET
+    tzid: str | Unset = UNSET
+    owner: str | Unset = UNSET
+    groups: Sequence[str] | Unset = UNSET
+    view_permissions: Sequence[str] | Unset = UNSET
+    edit_permissions: Sequence[str] | Unset = UNSET
+    public_url: str | Unset | None = UNSET
+    private_url: str | Unset | None = UNSET
 
 
 @dataclass(frozen=True)
@@ -192,32 +191,32 @@ def _without_user(entries: list[str], username: str) -> list[str]:
 def _apply(uow: UnitOfWork, calendar: Calendar, draft: CalendarDraft) -> None:
     """Apply the draft to ``calendar`` and check every value; the first broken rule is raised."""
     problems: list[Problem] = []
-    if not isinstance(draft.name, _Unset):
+    if not isinstance(draft.name, Unset):
         if not is_valid_calendar_name(draft.name):
             raise InvalidInputError([Problem("name", "name", NAME_RULE)])
         calendar.name = draft.name.strip()
-    if not isinstance(draft.description, _Unset):
+    if not isinstance(draft.description, Unset):
         calendar.description = draft.description
-    if not isinstance(draft.color, _Unset):
+    if not isinstance(draft.color, Unset):
         calendar.color = draft.color
-    if not isinstance(draft.tzid, _Unset):
+    if not isinstance(draft.tzid, Unset):
         if not is_known_tzid(draft.tzid):
             problems.append(
                 Problem("timeZone", "timeZone", N_("timeZone must be an IANA time zone such as Europe/Paris"))
             )
         calendar.tzid = draft.tzid
-    if not isinstance(draft.owner, _Unset):
+    if not isinstance(draft.owner, Unset):
         owner = uow.users.get_by_username(draft.owner)
         if owner is None:
             problems.append(Problem("owner", "owner", N_("owner must be the username of an existing user")))
         else:
             calendar.owner_id = owner.id
-    if not isinstance(draft.groups, _Unset):
+    if not isinstance(draft.groups, Unset):
         calendar.groups = list(dict.fromkeys(g.strip() for g in draft.groups if g.strip()))
         if any(not is_valid_entry(f"{g}/:*.*") for g in calendar.groups):
             problems.append(Problem("groups", "groups", N_("groups must be group paths such as /platform/users")))
     for name, value in (("viewPermission", draft.view_permissions), ("editPermission", draft.edit_permissions)):
-        if not isinstance(value, _Unset) and any(not is_valid_entry(e) for e in value):
+        if not isinstance(value, Unset) and any(not is_valid_entry(e) for e in value):
             problems.append(
                 Problem(
                     name,
@@ -229,14 +228,14 @@ def _apply(uow: UnitOfWork, calendar: Calendar, draft: CalendarDraft) -> None:
                     {"field": name},
                 )
             )
-    if not isinstance(draft.edit_permissions, _Unset):
+    if not isinstance(draft.edit_permissions, Unset):
         calendar.edit_permissions = [e.strip() for e in draft.edit_permissions if e.strip()]
-    if not isinstance(draft.view_permissions, _Unset):
+    if not isinstance(draft.view_permissions, Unset):
         calendar.view_permissions = list(draft.view_permissions)
     calendar.view_permissions = merged_view_entries(calendar.view_permissions, calendar.edit_permissions)
-    if not isinstance(draft.public_url, _Unset):
+    if not isinstance(draft.public_url, Unset):
         calendar.public_url = None if draft.public_url is None else strip_host(draft.public_url)
-    if not isinstance(draft.private_url, _Unset):
+    if not isinstance(draft.private_url, Unset):
         calendar.private_url = None if draft.private_url is None else strip_host(draft.private_url)
     if problems:
         raise InvalidInputError(problems[:1])

@@ -26,16 +26,15 @@ from almanac.services.accounts import resolve_emails
 from almanac.services.context import ServiceContext
 
 
-class _Unset:
+class Unset:
     """The value of a field a caller did not send (distinct from an explicit null)."""
 
-    _instance: _Unset | None = None
 
     def __repr__(self) -> str:
         return "UNSET"
 
 
-UNSET: Final = _Unset()
+UNSET: Final = Unset()
 
 
 @dataclass(frozen=True)
@@ -45,19 +44,19 @@ class EventChanges:
     Participants are named either by email (Back Office) or by username (eXo), not both.
     """
 
-    summary: str | _Unset = UNSET
-    description: str | _Unset | None = UNSET
-    location: str | _Unset | None = UNSET
-    starts_at: datetime | _Unset = UNSET
-    ends_at: datetime | _Unset = UNSET
-    tzid: str | _Unset = UNSET
-    category_key: str | _Unset | None = UNSET
-    priority: Priority | _Unset = UNSET
-    privacy: Privacy | _Unset = UNSET
-    availability: Availability | _Unset = UNSET
-    reminders: Sequence[Reminder] | _Unset = UNSET
-    participant_emails: Sequence[str] | _Unset = UNSET
-    participant_usernames: Sequence[str] | _Unset = UNSET
+    summary: str | Unset = UNSET
+    description: str | Unset | None = UNSET
+    location: str | Unset | None = UNSET
+    starts_at: datetime | Unset = UNSET
+    ends_at: datetime | Unset = UNSET
+    tzid: str | Unset = UNSET
+    category_key: str | Unset | None = UNSET
+    priority: Priority | Unset = UNSET
+    privacy: Privacy | Unset = UNSET
+    availability: Availability | Unset = UNSET
+    reminders: Sequence[Reminder] | Unset = UNSET
+    participant_emails: Sequence[str] | Unset = UNSET
+    participant_usernames: Sequence[str] | Unset = UNSET
 
 
 @dataclass(frozen=True)
@@ -82,7 +81,7 @@ def create_event(
     (calendar unknown or unreadable), PermissionDeniedError (readable, not
     editable), InvalidInputError (every broken rule at once).
     """
-    missing = [name for name in REQUIRED_ON_CREATE if isinstance(getattr(changes, name), _Unset)]
+    missing = [name for name in REQUIRED_ON_CREATE if isinstance(getattr(changes, name), Unset)]
     if missing:
         raise InvalidInputError([Problem(name, "required", N_("This field is required.")) for name in missing])
     with ctx.uow() as uow:
@@ -101,10 +100,10 @@ def create_event(
             updated_at=now,
             revision=1,
         )
-        _apply(uow, event, changes)
+        apply_changes(uow, event, changes)
         check_event(event, ctx.event_limits)
         stored = uow.events.add(event)
-        view = _view(uow, stored, calendar)
+        view = view_of(uow, stored, calendar)
         uow.commit()
         return view
 
@@ -113,7 +112,7 @@ def get_event(ctx: ServiceContext, *, principal: Principal, event_id: int) -> Ev
     """The event, if the caller may read it; NotFoundError otherwise (existence is never hinted)."""
     with ctx.uow() as uow:
         event, calendar = _readable(uow, principal, event_id)
-        return _view(uow, event, calendar)
+        return view_of(uow, event, calendar)
 
 
 def update_event(ctx: ServiceContext, *, principal: Principal, event_id: int, changes: EventChanges) -> EventView:
@@ -123,12 +122,12 @@ def update_event(ctx: ServiceContext, *, principal: Principal, event_id: int, ch
         if not can_edit_event(principal, calendar, event):
             raise PermissionDeniedError()
         updated = replace(event, participants=list(event.participants), reminders=list(event.reminders))
-        _apply(uow, updated, changes)
+        apply_changes(uow, updated, changes)
         check_event(updated, ctx.event_limits)
         updated.updated_at = ctx.clock.now()
         updated.revision = event.revision + 1
         stored = uow.events.update(updated)
-        view = _view(uow, stored, calendar)
+        view = view_of(uow, stored, calendar)
         uow.commit()
         return view
 
@@ -158,7 +157,7 @@ def list_events(
     """
     with ctx.uow() as uow:
         found = uow.events.list_visible(principal, event_filter, order, page)
-        return Page(items=_views(uow, found.items), total=found.total)
+        return Page(items=views_of(uow, found.items), total=found.total)
 
 
 def _readable(uow: UnitOfWork, principal: Principal, event_id: int) -> tuple[Event, Calendar]:
@@ -194,18 +193,18 @@ _SIMPLE_FIELDS: Final = (
 )
 
 
-def _apply(uow: UnitOfWork, event: Event, changes: EventChanges) -> None:
+def apply_changes(uow: UnitOfWork, event: Event, changes: EventChanges) -> None:
     for name in _SIMPLE_FIELDS:
         value = getattr(changes, name)
-        if not isinstance(value, _Unset):
+        if not isinstance(value, Unset):
             setattr(event, name, value)
-    if not isinstance(changes.reminders, _Unset):
+    if not isinstance(changes.reminders, Unset):
         event.reminders = list(changes.reminders)
     users: list[User] | None = None
-    if not isinstance(changes.participant_emails, _Unset):
+    if not isinstance(changes.participant_emails, Unset):
         emails = list(changes.participant_emails)
         users = resolve_emails(uow.users.list_by_emails(emails), emails, field_name="participants")
-    elif not isinstance(changes.participant_usernames, _Unset):
+    elif not isinstance(changes.participant_usernames, Unset):
         users = _resolve_usernames(uow, changes.participant_usernames)
     if users is not None:
         previous = {p.user_id: p.status for p in event.participants}
@@ -232,11 +231,11 @@ def _resolve_usernames(uow: UnitOfWork, usernames: Sequence[str]) -> list[User]:
     return list(users.values())
 
 
-def _view(uow: UnitOfWork, event: Event, calendar: Calendar) -> EventView:
-    return _views(uow, [event], {calendar.id: calendar} if calendar.id is not None else None)[0]
+def view_of(uow: UnitOfWork, event: Event, calendar: Calendar) -> EventView:
+    return views_of(uow, [event], {calendar.id: calendar} if calendar.id is not None else None)[0]
 
 
-def _views(uow: UnitOfWork, events: list[Event], calendars: dict[int, Calendar] | None = None) -> list[EventView]:
+def views_of(uow: UnitOfWork, events: list[Event], calendars: dict[int, Calendar] | None = None) -> list[EventView]:
     """Attach calendars and users to events with one query per kind, not one per event."""
     user_ids = {e.author_id for e in events} | {p.user_id for e in events for p in e.participants}
     users = {u.id: u for u in uow.users.list_by_ids(sorted(user_ids))}
@@ -252,9 +251,3 @@ def _views(uow: UnitOfWork, events: list[Event], calendars: dict[int, Calendar] 
         )
         for e in events
     ]
-
-
-# Public names for the other event and calendar use-case modules (services.calendar_events, services.calendars).
-Unset = _Unset
-apply_changes = _apply
-views_of = _views
