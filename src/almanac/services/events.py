@@ -20,6 +20,7 @@ from almanac.domain.events import (
 )
 from almanac.domain.permissions import can_edit_calendar, can_edit_event, can_read_event
 from almanac.domain.ports import UnitOfWork
+from almanac.domain.preconditions import IfMatch, entity_tag
 from almanac.domain.queries import EventFilter, EventOrder, Page, PageRequest
 from almanac.domain.users import Principal, User
 from almanac.services.accounts import resolve_emails
@@ -28,7 +29,6 @@ from almanac.services.context import ServiceContext
 
 class Unset:
     """The value of a field a caller did not send (distinct from an explicit null)."""
-
 
     def __repr__(self) -> str:
         return "UNSET"
@@ -115,12 +115,26 @@ def get_event(ctx: ServiceContext, *, principal: Principal, event_id: int) -> Ev
         return view_of(uow, event, calendar)
 
 
-def update_event(ctx: ServiceContext, *, principal: Principal, event_id: int, changes: EventChanges) -> EventView:
-    """Apply the changes and validate the result as a whole; a refused change stores nothing."""
+def update_event(
+    ctx: ServiceContext,
+    *,
+    principal: Principal,
+    event_id: int,
+    changes: EventChanges,
+    if_match: IfMatch | None = None,
+) -> EventView:
+    """Apply the changes and validate the result as a whole; a refused change stores nothing.
+
+    With ``if_match``, the event must still carry one of the given entity tags
+    (PreconditionFailedError otherwise); the check and the write are one
+    transaction on a locked row, so two writers holding the same tag cannot both win.
+    """
     with ctx.uow() as uow:
-        event, calendar = _readable(uow, principal, event_id)
+        event, calendar = _readable(uow, principal, event_id, for_update=True)
         if not can_edit_event(principal, calendar, event):
             raise PermissionDeniedError()
+        if if_match is not None:
+            if_match.require(entity_tag(event))
         updated = replace(event, participants=list(event.participants), reminders=list(event.reminders))
         apply_changes(uow, updated, changes)
         check_event(updated, ctx.event_limits)
@@ -132,11 +146,14 @@ def update_event(ctx: ServiceContext, *, principal: Principal, event_id: int, ch
         return view
 
 
-def delete_event(ctx: ServiceContext, *, principal: Principal, event_id: int) -> None:
+def delete_event(ctx: ServiceContext, *, principal: Principal, event_id: int, if_match: IfMatch | None = None) -> None:
+    """Delete the event (with ``if_match``, only if it still carries one of those entity tags)."""
     with ctx.uow() as uow:
-        event, calendar = _readable(uow, principal, event_id)
+        event, calendar = _readable(uow, principal, event_id, for_update=True)
         if not can_edit_event(principal, calendar, event):
             raise PermissionDeniedError()
+        if if_match is not None:
+            if_match.require(entity_tag(event))
         assert event.id is not None
         uow.events.delete(event.id)
         uow.commit()
@@ -160,8 +177,10 @@ def list_events(
         return Page(items=views_of(uow, found.items), total=found.total)
 
 
-def _readable(uow: UnitOfWork, principal: Principal, event_id: int) -> tuple[Event, Calendar]:
-    event = uow.events.get(event_id)
+def _readable(
+    uow: UnitOfWork, principal: Principal, event_id: int, *, for_update: bool = False
+) -> tuple[Event, Calendar]:
+    event = uow.events.get_for_update(event_id) if for_update else uow.events.get(event_id)
     calendar = uow.calendars.get(event.calendar_id) if event else None
     if event is None or calendar is None or not can_read_event(principal, calendar, event):
         raise NotFoundError(kind="event", id=event_id)

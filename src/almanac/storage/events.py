@@ -150,6 +150,11 @@ class SqlEventRepository:
         row = self._session.get(EventRow, event_id)
         return _event(row) if row else None
 
+    def get_for_update(self, event_id: int) -> Event | None:
+        # FOR UPDATE on PostgreSQL; SQLite ignores it, its BEGIN IMMEDIATE already serialises writers.
+        row = self._session.scalar(select(EventRow).where(EventRow.id == event_id).with_for_update())
+        return _event(row) if row else None
+
     def get_by_key(self, key: str) -> Event | None:
         row = self._session.scalar(select(EventRow).where(EventRow.key == key))
         return _event(row) if row else None

@@ -19,6 +19,7 @@ from almanac.api.backoffice_v2.schemas import (
     SigninResponse,
     TokenRead,
 )
+from almanac.api.conditional import entity_tags, if_match
 from almanac.api.wire import (
     WIRE_TEMPLATES,
     checked_text,
@@ -31,6 +32,7 @@ from almanac.api.wire import (
 from almanac.config import Settings
 from almanac.domain.errors import N_, InvalidInputError, NotFoundError, Problem
 from almanac.domain.events import Reminder
+from almanac.domain.preconditions import entity_tag, none_match
 from almanac.domain.queries import EventFilter, EventOrder, EventSortKey, PageRequest
 from almanac.services import auth
 from almanac.services import events as event_service
@@ -48,6 +50,9 @@ _ERRORS: Final[dict[int | str, dict[str, Any]]] = {
 }
 _NOT_FOUND: Final[dict[int | str, dict[str, Any]]] = {
     404: {"model": ErrorRead, "description": "No such event, or not one the caller may see or change."}
+}
+_STALE: Final[dict[int | str, dict[str, Any]]] = {
+    412: {"model": ErrorRead, "description": "If-Match given, and the event no longer carries that ETag."}
 }
 
 SORT_KEYS: Final = {
@@ -200,10 +205,23 @@ def list_calendar_events(
     response_model=EventRead,
     tags=["Calendar events"],
     summary="Get calendar event details",
-    responses={**_ERRORS, **_NOT_FOUND},
+    description="Carries a strong `ETag`; with `If-None-Match` holding it, the answer is 304 without a body.",
+    responses={**_ERRORS, **_NOT_FOUND, 304: {"description": "Not modified (If-None-Match)."}},
 )
-def get_calendar_event(eventId: str, services: Services, principal: BearerPrincipal) -> EventRead:  # noqa: N803
-    return _read(event_service.get_event(services, principal=principal, event_id=_event_id(eventId)))
+def get_calendar_event(
+    eventId: str,  # noqa: N803 - the path parameter keeps the seed's name
+    request: Request,
+    response: Response,
+    services: Services,
+    principal: BearerPrincipal,
+) -> EventRead | Response:
+    view = event_service.get_event(services, principal=principal, event_id=_event_id(eventId))
+    tag = entity_tag(view.event)
+    condition = entity_tags(request.headers.get("if-none-match", ""))
+    if condition is not None and not none_match(tag, condition[0], any_tag=condition[1]):
+        return Response(status_code=304, headers={"ETag": tag})
+    response.headers["ETag"] = tag
+    return _read(view)
 
 
 @router.post(
@@ -227,6 +245,7 @@ def add_calendar_event(
         participant_emails=body.recipients,
     )
     view = event_service.create_event(services, principal=principal, changes=changes)
+    response.headers["ETag"] = entity_tag(view.event)
     response.headers["Location"] = str(request.url_for("get_calendar_event", eventId=str(view.event.id)))
     return _read(view)
 
@@ -234,6 +253,8 @@ def add_calendar_event(
 def update_calendar_event(
     eventId: str,  # noqa: N803 - the path parameter keeps the seed's name
     body: EventUpdate,
+    request: Request,
+    response: Response,
     services: Services,
     principal: BearerPrincipal,
 ) -> EventRead:
@@ -257,14 +278,20 @@ def update_calendar_event(
     if "recipients" in sent:
         fields["participant_emails"] = body.recipients
     view = event_service.update_event(
-        services, principal=principal, event_id=_event_id(eventId), changes=EventChanges(**fields)
+        services,
+        principal=principal,
+        event_id=_event_id(eventId),
+        changes=EventChanges(**fields),
+        if_match=if_match(request.headers.get("if-match")),
     )
+    response.headers["ETag"] = entity_tag(view.event)
     return _read(view)
 
 
 _UPDATE_SUMMARY: Final = "Update a calendar event"
 _UPDATE_DESCRIPTION: Final = (
-    "PUT and PATCH are the same: only the properties sent change, and the result is validated as a whole."
+    "PUT and PATCH are the same: only the properties sent change, and the result is validated as a whole. "
+    "With `If-Match`, the change is made only if the event still carries that ETag (else 412)."
 )
 router.put(
     "/calendars/events/{eventId}",
@@ -273,7 +300,7 @@ router.put(
     tags=["Calendar events"],
     summary=_UPDATE_SUMMARY,
     description=_UPDATE_DESCRIPTION,
-    responses={**_ERRORS, **_NOT_FOUND},
+    responses={**_ERRORS, **_NOT_FOUND, **_STALE},
 )(update_calendar_event)
 router.patch(
     "/calendars/events/{eventId}",
@@ -282,7 +309,7 @@ router.patch(
     tags=["Calendar events"],
     summary=_UPDATE_SUMMARY,
     description=_UPDATE_DESCRIPTION,
-    responses={**_ERRORS, **_NOT_FOUND},
+    responses={**_ERRORS, **_NOT_FOUND, **_STALE},
 )(update_calendar_event)
 
 
@@ -291,10 +318,17 @@ router.patch(
     status_code=204,
     tags=["Calendar events"],
     summary="Delete a calendar event",
-    responses={**_ERRORS, **_NOT_FOUND, 204: {"description": "Deleted; no body."}},
+    responses={**_ERRORS, **_NOT_FOUND, **_STALE, 204: {"description": "Deleted; no body."}},
 )
-def delete_calendar_event(eventId: str, services: Services, principal: BearerPrincipal) -> Response:  # noqa: N803
-    event_service.delete_event(services, principal=principal, event_id=_event_id(eventId))
+def delete_calendar_event(
+    eventId: str,  # noqa: N803 - the path parameter keeps the seed's name
+    request: Request,
+    services: Services,
+    principal: BearerPrincipal,
+) -> Response:
+    event_service.delete_event(
+        services, principal=principal, event_id=_event_id(eventId), if_match=if_match(request.headers.get("if-match"))
+    )
     return Response(status_code=204)
 
 
