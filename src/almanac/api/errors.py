@@ -10,6 +10,7 @@ from error class to status code and body.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Protocol
 
 from fastapi import FastAPI, Request
@@ -109,6 +110,15 @@ class ErrorResponder:
         app.add_exception_handler(RequestValidationError, on_validation_error)
         app.add_exception_handler(StarletteHTTPException, on_http_error)
         app.add_exception_handler(Exception, on_unexpected)
+
+
+def renamed_field(name: str, names: Mapping[str, str]) -> str:
+    """A problem's field path with its first segment renamed to the face's name: ``participants[2]`` ->
+    ``recipients[2]`` for ``{"participants": "recipients"}``."""
+    head, sep, rest = name.partition(".")
+    bracket = head.find("[")
+    base, suffix = (head, "") if bracket < 0 else (head[:bracket], head[bracket:])
+    return names.get(base, base) + suffix + sep + rest
 
 
 def json_error(status: int, body: dict[str, object], headers: dict[str, str] | None = None) -> JSONResponse:

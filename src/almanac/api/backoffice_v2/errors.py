@@ -13,7 +13,7 @@ from typing import Final
 from fastapi import Request
 from fastapi.responses import Response
 
-from almanac.api.errors import InternalError, MethodNotAllowedError, StatusTable, json_error, status_for
+from almanac.api.errors import InternalError, MethodNotAllowedError, StatusTable, json_error, renamed_field, status_for
 from almanac.api.i18n import Translator
 from almanac.domain.errors import (
     AlmanacError,
@@ -51,10 +51,7 @@ WIRE_FIELDS: Final = {
 
 
 def wire_field(name: str) -> str:
-    head, sep, rest = name.partition(".")
-    bracket = head.find("[")
-    base, suffix = (head, "") if bracket < 0 else (head[:bracket], head[bracket:])
-    return WIRE_FIELDS.get(base, base) + suffix + sep + rest
+    return renamed_field(name, WIRE_FIELDS)
 
 
 class BackofficeErrorRenderer:

@@ -15,7 +15,7 @@ from typing import Final
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
-from almanac.api.errors import InternalError, MethodNotAllowedError, StatusTable, status_for
+from almanac.api.errors import InternalError, MethodNotAllowedError, StatusTable, renamed_field, status_for
 from almanac.api.i18n import Translator
 from almanac.domain.errors import (
     AlmanacError,
@@ -84,10 +84,7 @@ WIRE_FIELDS: Final = {"summary": "subject", "starts_at": "from", "ends_at": "to"
 
 
 def wire_field(name: str) -> str:
-    head, sep, rest = name.partition(".")
-    bracket = head.find("[")
-    base, suffix = (head, "") if bracket < 0 else (head[:bracket], head[bracket:])
-    return WIRE_FIELDS.get(base, base) + suffix + sep + rest
+    return renamed_field(name, WIRE_FIELDS)
 
 
 class ExoErrorRenderer:
