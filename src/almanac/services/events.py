@@ -22,8 +22,10 @@ from almanac.domain.permissions import can_edit_calendar, can_edit_event, can_re
 from almanac.domain.ports import UnitOfWork
 from almanac.domain.queries import EventFilter, EventOrder, Page, PageRequest
 from almanac.domain.users import Principal, User
+from almanac.domain.webhooks import MessageType
 from almanac.services.accounts import resolve_emails
 from almanac.services.context import ServiceContext
+from almanac.services.scheduling import announce, event_changed
 
 
 class _Unset:
@@ -104,8 +106,10 @@ def create_event(
         _apply(uow, event, changes)
         check_event(event, ctx.event_limits)
         stored = uow.events.add(event)
+        due = event_changed(ctx, uow, MessageType.EVENT_CREATED, stored, calendar)
         view = _view(uow, stored, calendar)
         uow.commit()
+        announce(ctx, due)
         return view
 
 
@@ -128,8 +132,10 @@ def update_event(ctx: ServiceContext, *, principal: Principal, event_id: int, ch
         updated.updated_at = ctx.clock.now()
         updated.revision = event.revision + 1
         stored = uow.events.update(updated)
+        due = event_changed(ctx, uow, MessageType.EVENT_UPDATED, stored, calendar)
         view = _view(uow, stored, calendar)
         uow.commit()
+        announce(ctx, due)
         return view
 
 
@@ -139,8 +145,11 @@ def delete_event(ctx: ServiceContext, *, principal: Principal, event_id: int) ->
         if not can_edit_event(principal, calendar, event):
             raise PermissionDeniedError()
         assert event.id is not None
+        gone = replace(event, revision=event.revision + 1, updated_at=ctx.clock.now())
+        due = event_changed(ctx, uow, MessageType.EVENT_DELETED, gone, calendar)
         uow.events.delete(event.id)
         uow.commit()
+        announce(ctx, due)
 
 
 def list_events(
