@@ -213,13 +213,13 @@ def plan_reminders(
     """
     recipients = list(dict.fromkeys(recipient_ids))
     horizon_end = now + horizon
+    if schedule.recurrence == Recurrence() and isinstance(schedule.start, datetime):
+        # A single occurrence is planned whole, whenever it is: the horizon bounds series, not single events.
+        horizon_end = max(horizon_end, schedule.start + timedelta(seconds=1))
     if not reminders or not recipients:
         return ReminderPlan(horizon_end=horizon_end)
     longest_before = max((r.before for r in reminders if r.before is not None), default=timedelta(0))
     window_end = horizon_end + longest_before
-    if schedule.recurrence == Recurrence() and isinstance(schedule.start, datetime):
-        # A single occurrence is planned whole, so an absolute reminder long before it is never missed.
-        window_end = max(window_end, schedule.start + timedelta(seconds=1))
     planned: list[PlannedDelivery] = []
     for occurrence in occurrences_within(schedule, now - PLAN_LOOKBACK, window_end):
         for reminder in reminders:
