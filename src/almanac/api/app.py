@@ -15,6 +15,7 @@ from almanac.api.middleware import (
     SecurityHeadersMiddleware,
     TrailingSlashMiddleware,
 )
+from almanac.api.notifications.routes import router as notifications_router
 from almanac.config import Settings
 from almanac.services.context import ServiceContext
 
@@ -37,6 +38,11 @@ def create_app(*, services: ServiceContext, settings: Settings, translator: Tran
         openapi_tags=[
             {"name": "Authentication", "description": "Back Office sign-in, token refresh and sign-out."},
             {"name": "Calendar events", "description": "The Back Office Calendar events API v2."},
+            {
+                "name": "Webhooks",
+                "description": "Signed JSON POSTs of reminders and event changes (docs/reminders.md).",
+            },
+            {"name": "Reminders", "description": "The caller's due popup reminders."},
         ],
     )
     app.state.services = services
@@ -48,6 +54,7 @@ def create_app(*, services: ServiceContext, settings: Settings, translator: Tran
     app.state.errors = responder
 
     app.include_router(backoffice_router)
+    app.include_router(notifications_router)
 
     # Outermost last: size is checked before anything else reads the body.
     app.add_middleware(JsonBodyMiddleware, prefixes=(BACKOFFICE_PREFIX + "/",))
