@@ -11,13 +11,19 @@ from sqlalchemy import Engine
 
 from almanac.api.app import create_app
 from almanac.config import Settings
+from almanac.domain.deliveries import DeliveryChannel, DeliveryPolicy
 from almanac.domain.events import EventLimits
-from almanac.domain.ports import Clock, PasswordHasher
+from almanac.domain.ports import Channel, Clock, PasswordHasher
+from almanac.notify.popup import PopupChannel
+from almanac.notify.smtp import SmtpChannel, SmtpSettings
+from almanac.notify.webhook import WebhookChannel
 from almanac.passwords import Argon2PasswordHasher
 from almanac.services.context import ServiceContext, SigninPolicy, TokenPolicy
 from almanac.storage.engine import build_engine
 from almanac.storage.migrate import upgrade_to_head
 from almanac.storage.unit_of_work import SqlUnitOfWorkFactory
+from almanac.worker.runner import Worker, WorkerSettings
+from almanac.worker.signal import WakeSignal
 
 
 class SystemClock:
@@ -32,12 +38,42 @@ class Container:
     settings: Settings
     engine: Engine
     services: ServiceContext
+    signal: WakeSignal = field(default_factory=WakeSignal)
     _apps: dict[str, FastAPI] = field(default_factory=dict)
 
     def web_app(self) -> FastAPI:
         if "web" not in self._apps:
             self._apps["web"] = create_app(services=self.services, settings=self.settings)
         return self._apps["web"]
+
+    def channels(self) -> dict[DeliveryChannel, Channel]:
+        s = self.settings
+        smtp = SmtpSettings(
+            host=s.smtp_host,
+            port=s.smtp_port,
+            sender=s.smtp_from,
+            starttls=s.smtp_starttls,
+            tls=s.smtp_tls,
+            username=s.smtp_username,
+            password=s.smtp_password,
+            timeout=s.smtp_timeout,
+        )
+        return {
+            DeliveryChannel.EMAIL: SmtpChannel(smtp),
+            DeliveryChannel.POPUP: PopupChannel(),
+            DeliveryChannel.WEBHOOK: WebhookChannel(timeout=s.webhook_timeout),
+        }
+
+    def worker(self, *, worker_id: str = "") -> Worker:
+        """A delivery worker; it hears this container's wake signal (deliveries created in this process)."""
+        s = self.settings
+        settings = WorkerSettings(
+            poll_interval=s.worker_poll_interval,
+            batch_size=s.worker_batch_size,
+            concurrency=s.worker_concurrency,
+            worker_id=worker_id,
+        )
+        return Worker(self.services, self.channels(), settings, signal=self.signal)
 
     def migrate(self) -> None:
         upgrade_to_head(self.engine)
@@ -50,6 +86,7 @@ def build_container(
     settings: Settings, *, clock: Clock | None = None, passwords: PasswordHasher | None = None
 ) -> Container:
     engine = build_engine(settings.database_url, echo=settings.database_echo)
+    signal = WakeSignal()
     services = ServiceContext(
         uow=SqlUnitOfWorkFactory(engine),
         clock=clock or SystemClock(),
@@ -68,5 +105,14 @@ def build_container(
         signin=SigninPolicy(
             max_failures=settings.signin_max_failures, window=timedelta(seconds=settings.signin_window_seconds)
         ),
+        deliveries=DeliveryPolicy(
+            horizon=timedelta(days=settings.reminder_horizon_days),
+            lease=timedelta(seconds=settings.delivery_lease_seconds),
+            max_attempts=settings.delivery_max_attempts,
+            backoff_base=timedelta(seconds=settings.delivery_backoff_seconds),
+            backoff_max=timedelta(seconds=settings.delivery_backoff_max_seconds),
+            max_lateness=timedelta(seconds=settings.reminder_max_lateness_seconds),
+        ),
+        delivery_signal=signal,
     )
-    return Container(settings=settings, engine=engine, services=services)
+    return Container(settings=settings, engine=engine, services=services, signal=signal)

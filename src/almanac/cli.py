@@ -4,7 +4,11 @@ it parses arguments, builds the container and calls services."""
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 
 from email_validator import EmailNotValidError, validate_email
@@ -27,6 +31,15 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="do not run the delivery worker in this process (default: $ALMANAC_RUN_WORKER, true)",
+    )
+
+    worker = commands.add_parser("worker", help="migrate the database, then deliver reminders and webhooks")
+    worker.add_argument("--id", default="", help="worker name in leases and logs (default: host:pid)")
+    worker.add_argument("--log-level", default="info")
 
     commands.add_parser("migrate", help="upgrade the database schema to the newest version")
 
@@ -39,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     user_add.add_argument("--group", action="append", default=[], metavar="GROUP_ID", help="repeatable")
     user_add.add_argument("--admin", action="store_true")
     user_add.add_argument("--timezone", default="UTC", help="IANA time zone of the user's default calendar")
+    user_add.add_argument("--locale", default="en", help="language of the user's reminder mails (en, ja)")
 
     group = commands.add_parser("group", help="manage groups").add_subparsers(dest="action", required=True)
     group_add = group.add_parser("add", help="add a group such as /platform/users")
@@ -63,6 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
     if args.command == "serve":
         return _serve(settings, args)
+    if args.command == "worker":
+        return _worker(settings, args)
     container = build_container(settings)
     try:
         container.migrate()
@@ -82,8 +98,37 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     container = build_container(settings)
     container.migrate()
+    worker = container.worker() if settings.run_worker and not args.no_worker else None
+    thread: threading.Thread | None = None
+    if worker is not None:
+        # uvicorn owns the main thread and its signals; the worker gets its own loop in a thread and is
+        # stopped (finishing its batch in flight) once uvicorn has shut down on SIGTERM or SIGINT.
+        thread = threading.Thread(target=asyncio.run, args=(worker.run(),), name="almanac-worker")
+        thread.start()
     try:
         uvicorn.run(container.web_app(), host=args.host, port=args.port, log_level=args.log_level)
+    finally:
+        if worker is not None and thread is not None:
+            worker.stop()
+            thread.join(timeout=60)
+        container.close()
+    return 0
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    container = build_container(settings)
+    container.migrate()
+    worker = container.worker(worker_id=args.id)
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, worker.stop)
+        await worker.run()
+
+    try:
+        asyncio.run(run())
     finally:
         container.close()
     return 0
@@ -103,6 +148,7 @@ def _user_add(container: Container, args: argparse.Namespace) -> int:
         group_ids=args.group,
         is_admin=args.admin,
         tzid=args.timezone,
+        locale=args.locale,
     )
     print(f"added user {user.username} <{user.email}>", file=sys.stderr)
     return 0

@@ -57,6 +57,27 @@ class Settings(BaseSettings):
     # Seconds in max-age and s-maxage of cacheable eXo responses (its "cache_maxage", spec §1.8).
     exo_cache_max_age: PositiveInt = 7 * 24 * 3600
 
+    # Reminders and notifications (documented in the README).
+    run_worker: bool = Field(default=True, description="`almanac serve` also runs the delivery worker in-process.")
+    worker_poll_interval: Annotated[float, Field(gt=0, le=60)] = 1.0
+    worker_batch_size: Annotated[int, Field(gt=0, le=10_000)] = 100
+    worker_concurrency: Annotated[int, Field(gt=0, le=1_000)] = 20
+    delivery_lease_seconds: Annotated[float, Field(gt=0)] = 60.0
+    delivery_max_attempts: Annotated[int, Field(gt=0, le=100)] = 5
+    delivery_backoff_seconds: Annotated[float, Field(gt=0)] = 10.0
+    delivery_backoff_max_seconds: Annotated[float, Field(gt=0)] = 3600.0
+    reminder_horizon_days: Annotated[int, Field(gt=0, le=3650)] = 35
+    reminder_max_lateness_seconds: Annotated[float, Field(gt=0)] = 3600.0
+    smtp_host: str = "localhost"
+    smtp_port: Annotated[int, Field(gt=0, lt=65536)] = 25
+    smtp_from: str = "almanac@localhost"
+    smtp_starttls: bool = False
+    smtp_tls: bool = False
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout: Annotated[float, Field(gt=0)] = 10.0
+    webhook_timeout: Annotated[float, Field(gt=0, le=60)] = 5.0
+
     public_base_url: str | None = Field(
         default=None,
         description="The external base URL (scheme://host[:port]); links are built from the request when unset.",
@@ -77,4 +98,12 @@ class Settings(BaseSettings):
             raise ValueError("exo_default_limit must not exceed exo_query_limit")
         if self.access_token_ttl > self.refresh_token_ttl:
             raise ValueError("access_token_ttl must not exceed refresh_token_ttl")
+        if self.smtp_starttls and self.smtp_tls:
+            raise ValueError("choose one of smtp_starttls (upgrade a plain connection) and smtp_tls (implicit TLS)")
+        if (self.smtp_username is None) != (self.smtp_password is None):
+            raise ValueError("smtp_username and smtp_password go together")
+        if "@" not in self.smtp_from:
+            raise ValueError("smtp_from must be an email address")
+        if self.delivery_backoff_seconds > self.delivery_backoff_max_seconds:
+            raise ValueError("delivery_backoff_seconds must not exceed delivery_backoff_max_seconds")
         return self

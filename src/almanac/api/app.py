@@ -18,6 +18,7 @@ from almanac.api.middleware import (
     SecurityHeadersMiddleware,
     TrailingSlashMiddleware,
 )
+from almanac.api.notifications.routes import router as notifications_router
 from almanac.api.wire import WIRE_TEMPLATES
 from almanac.config import Settings
 from almanac.services.context import ServiceContext
@@ -47,6 +48,11 @@ def create_app(*, services: ServiceContext, settings: Settings, translator: Tran
             {"name": "eXo calendars", "description": "eXo Calendar REST API v1: calendars and sharing."},
             {"name": "eXo events", "description": "eXo Calendar REST API v1: events and the event queries."},
             {"name": "eXo categories", "description": "eXo Calendar REST API v1: event categories."},
+            {
+                "name": "Webhooks",
+                "description": "Signed JSON POSTs of reminders and event changes (see the README).",
+            },
+            {"name": "Reminders", "description": "The caller's due popup reminders."},
         ],
     )
     app.state.services = services
@@ -60,6 +66,7 @@ def create_app(*, services: ServiceContext, settings: Settings, translator: Tran
 
     app.include_router(backoffice_router)
     app.include_router(exo_router)
+    app.include_router(notifications_router)
 
     # Outermost last: size is checked before anything else reads the body.
     app.add_middleware(JsonBodyMiddleware, prefixes=(BACKOFFICE_PREFIX + "/", EXO_PREFIX))

@@ -14,11 +14,14 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from almanac.domain.calendars import Calendar
+from almanac.domain.deliveries import Delivery, DeliveryAttempt, DeliveryStatus
 from almanac.domain.events import Event
+from almanac.domain.notices import DeliveryReceipt, Notice
 from almanac.domain.queries import EventFilter, EventOrder, Page, PageRequest
 from almanac.domain.sharing import CalendarKind
 from almanac.domain.tokens import Token
 from almanac.domain.users import Group, Membership, Principal, User
+from almanac.domain.webhooks import MessageType, Webhook
 
 
 class Clock(Protocol):
@@ -152,6 +155,104 @@ class SigninAttemptRepository(Protocol):
     def forget(self, email_key: str) -> None: ...
 
 
+class DeliveryRepository(Protocol):
+    """Scheduled deliveries. Claims are atomic across processes (see ``claim_due``)."""
+
+    def get(self, delivery_id: str) -> Delivery | None: ...
+
+    def reminders_of_event(self, event_id: int) -> list[Delivery]:
+        """Every reminder delivery (any status) of the event; webhook deliveries excluded."""
+        ...
+
+    def add_missing(self, deliveries: Sequence[Delivery]) -> int:
+        """Insert the deliveries whose id is not stored yet (existing ids are left alone); the count inserted."""
+        ...
+
+    def set_status(
+        self, delivery_ids: Sequence[str], status: DeliveryStatus, *, due_at: datetime | None = None
+    ) -> None:
+        """Move deliveries to ``status`` (releasing any lease; resetting attempts when reopened as pending)."""
+        ...
+
+    def claim_due(self, *, now: datetime, owner: str, lease_until: datetime, limit: int) -> list[Delivery]:
+        """Atomically take up to ``limit`` deliveries due at ``now`` (pending and due, or claimed with an expired
+        lease), oldest due first: mark them claimed by ``owner`` until ``lease_until`` and count the attempt.
+        No two callers ever get the same delivery while its lease lasts."""
+        ...
+
+    def finish(
+        self,
+        delivery_id: str,
+        *,
+        owner: str,
+        status: DeliveryStatus,
+        now: datetime,
+        due_at: datetime | None = None,
+        error: str | None = None,
+    ) -> bool:
+        """Record the outcome of a claimed delivery if ``owner`` still holds its lease; False if it lost it."""
+        ...
+
+    def next_due_at(self) -> datetime | None:
+        """The earliest due time of a pending delivery (or lease expiry of a claimed one)."""
+        ...
+
+    def add_attempt(self, attempt: DeliveryAttempt) -> None: ...
+
+    def attempts_of(self, delivery_ids: Sequence[str]) -> list[DeliveryAttempt]: ...
+
+    def of_webhook(self, webhook_id: int, *, offset: int, limit: int) -> list[Delivery]:
+        """The webhook's deliveries, newest first."""
+        ...
+
+    def due_popups(self, recipient_id: int, *, now: datetime, since: datetime) -> list[Delivery]:
+        """Popup reminders of the recipient due at ``now``, whose occurrence starts at or after ``since``,
+        neither dismissed nor cancelled, oldest first."""
+        ...
+
+    def dismiss(self, delivery_id: str, at: datetime) -> None: ...
+
+    def horizon_of(self, event_id: int) -> datetime | None:
+        """Until when the event's reminders are planned (None: never planned)."""
+        ...
+
+    def set_horizon(self, event_id: int, until: datetime) -> None: ...
+
+    def events_to_plan(self, *, before: datetime, limit: int) -> list[int]:
+        """Ids of events planned only up to an instant earlier than ``before`` that may have occurrences later."""
+        ...
+
+
+class WebhookRepository(Protocol):
+    def add(self, webhook: Webhook) -> Webhook: ...
+
+    def get(self, webhook_id: int) -> Webhook | None: ...
+
+    def update(self, webhook: Webhook) -> Webhook: ...
+
+    def delete(self, webhook_id: int) -> None: ...
+
+    def list_owned(self, *, owner_id: int | None, offset: int, limit: int) -> list[Webhook]:
+        """Webhooks of ``owner_id`` (every webhook when None), oldest first."""
+        ...
+
+    def subscribed(self, message_type: MessageType) -> list[Webhook]:
+        """Active webhooks that receive ``message_type``."""
+        ...
+
+
+class Channel(Protocol):
+    """A way to deliver a notice (email, popup, webhook). Raises ``DeliveryFailure`` when the peer refuses."""
+
+    async def deliver(self, notice: Notice, *, now: datetime) -> DeliveryReceipt: ...
+
+
+class DeliverySignal(Protocol):
+    """Told (after commit) when a delivery became due at ``due_at``, so a sleeping worker can wake early."""
+
+    def delivery_due(self, due_at: datetime) -> None: ...
+
+
 class UnitOfWork(Protocol):
     # Read-only members, so implementations may hold more specific repository types.
     @property
@@ -171,6 +272,12 @@ class UnitOfWork(Protocol):
 
     @property
     def signin_attempts(self) -> SigninAttemptRepository: ...
+
+    @property
+    def deliveries(self) -> DeliveryRepository: ...
+
+    @property
+    def webhooks(self) -> WebhookRepository: ...
 
     def __enter__(self) -> Self: ...
 

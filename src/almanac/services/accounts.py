@@ -27,6 +27,7 @@ def add_user(
     group_ids: Sequence[str] = (),
     is_admin: bool = False,
     tzid: str = "UTC",
+    locale: str = "en",
 ) -> User:
     """Create a user with their default personal calendar, in their groups.
 
@@ -60,6 +61,7 @@ def add_user(
                 password_hash=ctx.passwords.hash(password) if password else None,
                 is_admin=is_admin,
                 tzid=tzid,
+                locale=locale,
                 created_at=ctx.clock.now(),
             )
         )

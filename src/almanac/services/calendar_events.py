@@ -23,8 +23,10 @@ from almanac.domain.permissions import can_edit_calendar, can_read_event, can_vi
 from almanac.domain.ports import UnitOfWork
 from almanac.domain.queries import Page, PageRequest
 from almanac.domain.users import Principal
+from almanac.domain.webhooks import MessageType
 from almanac.services.context import ServiceContext
 from almanac.services.events import EventChanges, EventView, Unset, apply_changes, view_of, views_of
+from almanac.services.scheduling import announce, event_changed
 
 #: eXo's rule (spec §6): the start must be strictly before the end.
 START_BEFORE_END: Final = N_('"from" date must be before "to" date')
@@ -75,8 +77,10 @@ def create_event_in_calendar(
         _check_start_before_end(event)
         check_event(event, ctx.event_limits)
         stored = uow.events.add(event)
-        view = views_of(uow, [stored], {calendar.id: calendar})[0]
+        due = event_changed(ctx, uow, MessageType.EVENT_CREATED, stored, calendar)
+        view = view_of(uow, stored, calendar)
         uow.commit()
+        announce(ctx, due)
         return view
 
 
@@ -119,8 +123,10 @@ def update_event_by_key(
         updated.updated_at = ctx.clock.now()
         updated.revision = event.revision + 1
         stored = uow.events.update(updated)
-        view = views_of(uow, [stored], {target.id: target})[0]
+        due = event_changed(ctx, uow, MessageType.EVENT_UPDATED, stored, target)
+        view = view_of(uow, stored, target)
         uow.commit()
+        announce(ctx, due)
         return view
 
 
@@ -131,8 +137,11 @@ def delete_event_by_key(ctx: ServiceContext, *, principal: Principal, event_key:
         if not can_edit_calendar(principal, calendar):
             raise PermissionDeniedError()
         assert event.id is not None
+        gone = replace(event, revision=event.revision + 1, updated_at=ctx.clock.now())
+        due = event_changed(ctx, uow, MessageType.EVENT_DELETED, gone, calendar)
         uow.events.delete(event.id)
         uow.commit()
+        announce(ctx, due)
 
 
 def list_calendar_events(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from almanac.domain.deliveries import DeliveryPolicy
 from almanac.domain.events import EventLimits
-from almanac.domain.ports import Clock, PasswordHasher, UnitOfWorkFactory
+from almanac.domain.ports import Clock, DeliverySignal, PasswordHasher, UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,13 @@ class SigninPolicy:
     window: timedelta = timedelta(minutes=1)
 
 
+class NoDeliverySignal:
+    """The default: nobody to wake (a worker that only polls still finds the delivery)."""
+
+    def delivery_due(self, due_at: datetime) -> None:
+        return None
+
+
 @dataclass(frozen=True)
 class ServiceContext:
     uow: UnitOfWorkFactory
@@ -32,3 +40,5 @@ class ServiceContext:
     event_limits: EventLimits = field(default_factory=EventLimits)
     tokens: TokenPolicy = field(default_factory=TokenPolicy)
     signin: SigninPolicy = field(default_factory=SigninPolicy)
+    deliveries: DeliveryPolicy = field(default_factory=DeliveryPolicy)
+    delivery_signal: DeliverySignal = field(default_factory=NoDeliverySignal)

@@ -23,8 +23,10 @@ from almanac.domain.ports import UnitOfWork
 from almanac.domain.preconditions import IfMatch, entity_tag
 from almanac.domain.queries import EventFilter, EventOrder, Page, PageRequest
 from almanac.domain.users import Principal, User
+from almanac.domain.webhooks import MessageType
 from almanac.services.accounts import resolve_emails
 from almanac.services.context import ServiceContext
+from almanac.services.scheduling import announce, event_changed
 
 
 class Unset:
@@ -103,8 +105,10 @@ def create_event(
         apply_changes(uow, event, changes)
         check_event(event, ctx.event_limits)
         stored = uow.events.add(event)
+        due = event_changed(ctx, uow, MessageType.EVENT_CREATED, stored, calendar)
         view = view_of(uow, stored, calendar)
         uow.commit()
+        announce(ctx, due)
         return view
 
 
@@ -141,8 +145,10 @@ def update_event(
         updated.updated_at = ctx.clock.now()
         updated.revision = event.revision + 1
         stored = uow.events.update(updated)
+        due = event_changed(ctx, uow, MessageType.EVENT_UPDATED, stored, calendar)
         view = view_of(uow, stored, calendar)
         uow.commit()
+        announce(ctx, due)
         return view
 
 
@@ -155,8 +161,11 @@ def delete_event(ctx: ServiceContext, *, principal: Principal, event_id: int, if
         if if_match is not None:
             if_match.require(entity_tag(event))
         assert event.id is not None
+        gone = replace(event, revision=event.revision + 1, updated_at=ctx.clock.now())
+        due = event_changed(ctx, uow, MessageType.EVENT_DELETED, gone, calendar)
         uow.events.delete(event.id)
         uow.commit()
+        announce(ctx, due)
 
 
 def list_events(

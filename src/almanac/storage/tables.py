@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     DateTime,
@@ -211,3 +212,70 @@ class SigninFailureRow(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     email_key: Mapped[str] = mapped_column(String(320))
     at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class WebhookRow(Base):
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    owner_id: Mapped[int] = mapped_column(Id, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(200))
+    # Space-separated message types ("event.created reminder.due"); few, and only read whole.
+    event_types: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DeliveryRow(Base):
+    """A scheduled delivery. No foreign key to events: the history of a deleted event's deliveries is kept."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        Index("ix_deliveries_status_due_at", "status", "due_at"),
+        Index("ix_deliveries_recipient_id_channel_due_at", "recipient_id", "channel", "due_at"),
+        Index("ix_deliveries_webhook_id_created_at", "webhook_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10))
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    event_id: Mapped[int | None] = mapped_column(Id, index=True)
+    occurrence_start: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reminder_key: Mapped[str | None] = mapped_column(String(100))
+    recipient_id: Mapped[int | None] = mapped_column(Id, ForeignKey("users.id", ondelete="CASCADE"))
+    webhook_id: Mapped[int | None] = mapped_column(Id, ForeignKey("webhooks.id", ondelete="CASCADE"))
+    event_type: Mapped[str | None] = mapped_column(String(50))
+    payload: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    dismissed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DeliveryAttemptRow(Base):
+    __tablename__ = "delivery_attempts"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[str] = mapped_column(String(36), ForeignKey("deliveries.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+
+
+class ReminderHorizonRow(Base):
+    """Until when an event's reminders are materialised as deliveries (the rolling horizon)."""
+
+    __tablename__ = "reminder_horizons"
+
+    event_id: Mapped[int] = mapped_column(Id, ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    planned_until: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

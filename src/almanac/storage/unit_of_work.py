@@ -15,7 +15,9 @@ from almanac.storage.accounts import (
     SqlUserRepository,
 )
 from almanac.storage.calendars import SqlCalendarRepository
+from almanac.storage.deliveries import SqlDeliveryRepository
 from almanac.storage.events import SqlEventRepository
+from almanac.storage.webhooks import SqlWebhookRepository
 
 
 class SqlUnitOfWork:
@@ -27,6 +29,8 @@ class SqlUnitOfWork:
     events: SqlEventRepository
     tokens: SqlTokenRepository
     signin_attempts: SqlSigninAttemptRepository
+    deliveries: SqlDeliveryRepository
+    webhooks: SqlWebhookRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -41,6 +45,8 @@ class SqlUnitOfWork:
         self.events = SqlEventRepository(session)
         self.tokens = SqlTokenRepository(session)
         self.signin_attempts = SqlSigninAttemptRepository(session)
+        self.deliveries = SqlDeliveryRepository(session)
+        self.webhooks = SqlWebhookRepository(session)
         return self
 
     def __exit__(

@@ -47,6 +47,7 @@ WIRE_FIELDS: Final = {
     "ends_at": "endDate",
     "participants": "recipients",
     "reminders": "notifications",
+    "event_types": "eventTypes",
 }
 
 

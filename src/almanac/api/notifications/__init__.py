@@ -1,0 +1,1 @@
+"""Webhooks and popup reminders under /api/v2 (Back Office conventions: camelCase, Bearer tokens, its errors)."""

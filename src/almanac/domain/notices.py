@@ -1,0 +1,61 @@
+"""What a channel is handed to deliver (a reminder to one person, or one webhook message) and what it answers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from almanac.domain.deliveries import Delivery
+from almanac.domain.events import Event
+from almanac.domain.users import User
+from almanac.domain.webhooks import Webhook
+
+
+@dataclass(frozen=True)
+class ReminderNotice:
+    """Remind ``recipient`` of the occurrence of ``event`` starting at ``occurrence_start`` (UTC)."""
+
+    delivery: Delivery
+    event: Event
+    recipient: User
+
+    @property
+    def occurrence_start(self) -> datetime:
+        return self.delivery.occurrence_start or self.event.starts_at
+
+    @property
+    def occurrence_end(self) -> datetime:
+        duration: timedelta = self.event.ends_at - self.event.starts_at
+        return self.occurrence_start + duration
+
+
+@dataclass(frozen=True)
+class WebhookNotice:
+    """POST ``payload`` (JSON) to ``webhook``."""
+
+    delivery: Delivery
+    webhook: Webhook
+    payload: Mapping[str, Any]
+
+
+Notice = ReminderNotice | WebhookNotice
+
+
+@dataclass(frozen=True)
+class DeliveryReceipt:
+    """The peer accepted the message; ``status_code`` for HTTP peers, ``detail`` for the record."""
+
+    status_code: int | None = None
+    detail: str | None = None
+
+
+class DeliveryFailure(Exception):
+    """The peer refused or could not be reached. ``permanent`` failures are not retried."""
+
+    def __init__(self, reason: str, *, status_code: int | None = None, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status_code = status_code
+        self.permanent = permanent

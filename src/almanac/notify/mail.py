@@ -1,0 +1,128 @@
+"""Composing a reminder mail: text in the recipient's language and time zone, an .ics attachment, and a
+Message-ID derived from the delivery id (a resend after a crash is recognisably the same message)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime as rfc2822_date
+from email.utils import formataddr, parseaddr
+from typing import Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.dates import format_datetime
+from icalendar import Calendar
+from icalendar import Event as VEvent
+
+from almanac.domain.notices import ReminderNotice
+
+#: Mail texts per language. English is the default for any locale without its own texts.
+TEXTS: Final[dict[str, dict[str, str]]] = {
+    "en": {
+        "subject": "Reminder: {summary} ({when})",
+        "intro": "This is a reminder of an event.",
+        "title": "Title",
+        "when": "When",
+        "where": "Where",
+        "description": "Description",
+        "footer": "The attached invitation.ics adds the event to your calendar.",
+    },
+    "ja": {
+        "subject": "リマインダー: {summary}（{when}）",
+        "intro": "予定のリマインダーです。",
+        "title": "件名",
+        "when": "日時",
+        "where": "場所",
+        "description": "説明",
+        "footer": "添付の invitation.ics で予定をカレンダーに追加できます。",
+    },
+}
+
+
+def language_of(locale: str) -> str:
+    primary = locale.replace("_", "-").split("-", 1)[0].lower()
+    return primary if primary in TEXTS else "en"
+
+
+def zone_of(tzid: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(tzid)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def message_id(delivery_id: str, sender: str) -> str:
+    """``<delivery-id@sender-domain>``: the same for every attempt at one delivery (RFC 5322 §3.6.4)."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "almanac.invalid"
+    return f"<{delivery_id}@{domain}>"
+
+
+def compose_reminder(notice: ReminderNotice, *, sender: str, now: datetime) -> EmailMessage:
+    recipient, event = notice.recipient, notice.event
+    language = language_of(recipient.locale)
+    texts = TEXTS[language]
+    zone = zone_of(recipient.tzid)
+    start, end = notice.occurrence_start, notice.occurrence_end
+    when = format_datetime(start, "full", tzinfo=zone, locale=language)
+    until = format_datetime(end, "medium", tzinfo=zone, locale=language)
+    short = format_datetime(start, "medium", tzinfo=zone, locale=language)
+    lines = [
+        texts["intro"],
+        "",
+        f"{texts['title']}: {event.summary}",
+        f"{texts['when']}: {when} – {until} ({zone.key})",
+    ]
+    if event.location:
+        lines.append(f"{texts['where']}: {event.location}")
+    if event.description:
+        lines += ["", f"{texts['description']}:", event.description]
+    lines += ["", texts["footer"]]
+
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = formataddr((recipient.display_name, recipient.email))
+    message["Subject"] = texts["subject"].format(summary=_one_line(event.summary), when=short)
+    message["Date"] = rfc2822_date(now.astimezone(UTC))
+    message["Message-ID"] = message_id(notice.delivery.id, sender)
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to reminders
+    message["X-Almanac-Delivery"] = notice.delivery.id
+    message.set_content("\n".join(lines))
+    message.add_attachment(
+        calendar_attachment(notice, now=now),
+        maintype="text",
+        subtype="calendar",
+        filename="invitation.ics",
+        params={"method": "PUBLISH"},
+    )
+    # After the body: set_content() drops every Content-* header already there.
+    message["Content-Language"] = language
+    return message
+
+
+def calendar_attachment(notice: ReminderNotice, *, now: datetime) -> bytes:
+    """A one-event VCALENDAR (RFC 5545) for the occurrence; RECURRENCE-ID when it is one of a series."""
+    event = notice.event
+    calendar = Calendar()
+    calendar.add("prodid", "-//Almanac//Reminders//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    vevent = VEvent()
+    vevent.add("uid", event.uid)
+    vevent.add("dtstamp", now.astimezone(UTC))
+    vevent.add("dtstart", notice.occurrence_start.astimezone(UTC))
+    vevent.add("dtend", notice.occurrence_end.astimezone(UTC))
+    if notice.occurrence_start != event.starts_at:
+        vevent.add("recurrence-id", notice.occurrence_start.astimezone(UTC))
+    vevent.add("summary", event.summary)
+    if event.location:
+        vevent.add("location", event.location)
+    if event.description:
+        vevent.add("description", event.description)
+    vevent.add("sequence", event.revision)
+    calendar.add_component(vevent)
+    data: bytes = calendar.to_ical()
+    return data
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:200]

@@ -1,0 +1,48 @@
+"""Fixtures of the delivery tests: the real SMTP sink and webhook receiver, settings pointing at them, and
+a way to run the worker until nothing is due."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from almanac.bootstrap import Container
+from tests.worker.peers import SmtpSink, WebhookReceiver
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    server = WebhookReceiver().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def settings_overrides(smtp_sink: SmtpSink) -> dict[str, object]:
+    return {
+        "smtp_host": "127.0.0.1",
+        "smtp_port": smtp_sink.port,
+        "smtp_from": "Almanac <reminders@almanac.test>",
+        "webhook_timeout": 2.0,
+        "delivery_backoff_seconds": 10.0,
+        "delivery_max_attempts": 3,
+    }
+
+
+Drain = Callable[[], int]
+
+
+@pytest.fixture
+def drain(container: Container) -> Drain:
+    """Deliver everything due at the fake clock's now; the number of deliveries handled."""
+    worker = container.worker(worker_id="test")
+    return lambda: asyncio.run(worker.drain())
