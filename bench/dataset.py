@@ -68,6 +68,8 @@ _TOPICS = (
     "board meeting",
     "sales pipeline",
 )
+#: Substrings of summaries the name-search scenario looks for (each in about 1 of 20 summaries).
+SEARCH_WORDS = ("retro", "budget", "demo", "roadmap")
 _QUALIFIERS = ("Weekly", "Quarterly", "Team", "Project", "Urgent", "Monthly", "Cross-team", "Quick", "Annual", "Q3")
 _PLACES = ("Room Kyoto", "Room Lyon", "Room Austin", "Online", "Cafeteria", "HQ 4th floor")
 _DURATIONS_MIN = (15, 30, 30, 45, 60, 60, 60, 90, 120, 180)
