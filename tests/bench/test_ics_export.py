@@ -13,12 +13,12 @@ from bench.ics_export import export_ics, iter_ics
 
 
 def test_every_exported_file_holds_one_event_that_expands_to_its_generated_occurrences(tmp_path: Path) -> None:
-    dataset = Dataset(DatasetSpec(events=300))
+    dataset = Dataset(DatasetSpec(events=150))
     events = list(iter_ics(dataset))
 
     paths = export_ics(tmp_path, dataset, events)
 
-    assert len(paths) == 300
+    assert len(paths) == 150
     for event, path in zip(events, paths, strict=True):
         calendar = icalendar.Calendar.from_ical(path.read_bytes())
         vevents = calendar.walk("VEVENT")
