@@ -40,6 +40,8 @@ from bench.servers import ResourceProbe, ServerProcess, free_port
 from bench.storage_floor import FloorOp
 
 RESULTS = Path(__file__).with_name("results")
+#: Probe answers that mean "this face does not exist yet" rather than "it is broken".
+NOT_BUILT = (404, 405, 501)
 WRITERS = 8  # the write scenarios run at most 8 clients, each as its own user
 
 
@@ -208,9 +210,13 @@ def run_almanac(
             with client_for(server.base_url) as client:
                 answer = send(client, first)
             if answer.status_code not in first.ok:
-                reason = pending or f"probe answered {answer.status_code}"
-                entry.systems.append(SystemResult(ALMANAC, status=f"n/a ({reason})"))
-                log(f"  {scenario.key}: not yet available ({reason}; probe answered {answer.status_code})")
+                # Only "no such resource / method" means the face is not built yet; anything else is a failure.
+                if pending and answer.status_code in NOT_BUILT:
+                    status = f"n/a ({pending})"
+                else:
+                    status = f"FAILED (probe answered {answer.status_code})"
+                    log(f"  {scenario.key}: probe answered {answer.status_code}: {answer.text[:300]}")
+                entry.systems.append(SystemResult(ALMANAC, status=status))
                 continue
             canned[scenario.key] = CannedResponse(
                 answer.status_code, answer.headers.get("content-type", "application/octet-stream"), answer.content
