@@ -8,6 +8,9 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+BENCH_SIZE ?= 10000
+BENCH_ARGS ?=
+BENCH_STAMP := $(VENV)/.bench-installed
 POSTGRES_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .PHONY: serve test test-postgres lint typecheck check messages bench clean
@@ -35,11 +38,22 @@ check: lint typecheck
 	$(BIN)/lint-imports --no-cache
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+	$(BIN)/mypy bench
+
+## The bench-only extras (psutil, the CalDAV peers) go into the same .venv, on top of the test tools.
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	touch $(BENCH_STAMP)
+
+## Generate a BENCH_SIZE-event store, start Almanac, the floors and the peers on 127.0.0.1, print the table
+## and write bench/results/latest.json (see bench/README.md).
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m bench.run --size $(BENCH_SIZE) $(BENCH_ARGS)
 
 ## Re-extract translatable messages and merge them into the catalogs.
 messages: $(STAMP)

@@ -1,0 +1,344 @@
+"""``make bench``: generate a store, start the servers on 127.0.0.1, drive every scenario, print the table.
+
+Order of a run (each step prints its progress on stderr):
+1. generate the seeded dataset and bulk-load it into a fresh database
+   (a SQLite file in a temporary directory, or ``--database-url``, which is EMPTIED);
+2. start ``almanac serve`` on a free loopback port and run every scenario whose
+   face answers (the others are reported "not yet available");
+3. time the storage floor of each scenario in this process;
+4. start the HTTP floor (bench/http_floor.py) with each scenario's real response
+   body and run the same calls against it;
+5. start each CalDAV peer, upload the hot calendar's events, run the CalDAV scenarios;
+6. print one Markdown table and write bench/results/latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+
+from almanac.storage.engine import build_engine
+from almanac.storage.migrate import upgrade_to_head
+from almanac.storage.tables import Base, EventRow
+from bench import report
+from bench.dataset import Dataset, DatasetSpec
+from bench.http_floor import CannedResponse, write_manifest
+from bench.ics_export import export_ics, iter_ics
+from bench.load import Call, CallFactory, PhaseLimits, PhaseResult, client_for, run_phase, send, warm_up
+from bench.loader import LoadStats, issue_tokens, load_dataset
+from bench.peers import PEERS, find_executable, start_peer
+from bench.report import ALMANAC, HTTP_FLOOR, STORAGE_FLOOR, ScenarioResult, SystemResult
+from bench.scenarios import PENDING_FACES, SCENARIOS, Scenario, Target, World
+from bench.servers import ResourceProbe, ServerProcess, free_port
+from bench.storage_floor import FloorOp
+
+RESULTS = Path(__file__).with_name("results")
+#: Probe answers that mean "this face does not exist yet" rather than "it is broken".
+NOT_BUILT = (404, 405, 501)
+WRITERS = 8  # the write scenarios run at most 8 clients, each as its own user
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=10_000, help="events in the generated store")
+    parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument("--database-url", help="PostgreSQL (or other) URL; the database is EMPTIED first")
+    parser.add_argument("--seconds", type=float, default=3.0, help="measuring time of each phase")
+    parser.add_argument("--max-phase-seconds", type=float, default=60.0, help="hard limit of one phase")
+    parser.add_argument(
+        "--peer-events", type=int, default=10_000, help="at most this many hot-calendar events go to the peers"
+    )
+    parser.add_argument("--upload-seconds", type=float, default=300.0, help="time limit of one peer upload")
+    parser.add_argument("--only", action="append", default=[], metavar="KEY", help="run only these scenarios")
+    parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
+    return parser.parse_args(argv)
+
+
+# --- preparing the store --------------------------------------------------------------------------------
+
+
+def prepare_store(url: str, dataset: Dataset) -> tuple[Engine, World, LoadStats]:
+    engine = build_engine(url)
+    if engine.dialect.name != "sqlite":
+        # A fresh database means an empty one: drop what an earlier run left (the flag says EMPTIED).
+        with engine.begin() as connection:
+            Base.metadata.drop_all(connection)
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    upgrade_to_head(engine)
+    log(f"loading {dataset.spec.events:,} events ({len(dataset.users)} users, {len(dataset.calendars)} calendars)")
+    stats = load_dataset(engine, dataset)
+    log(
+        f"loaded in {stats.seconds:.1f} s ({stats.events_per_second:,.0f} events/s; "
+        f"{stats.participants:,} participants, {stats.reminders:,} reminders)"
+    )
+    writers = tuple(dataset.users[:WRITERS])
+    tokens = issue_tokens(engine, dataset, {dataset.caller.id, *(w.id for w in writers)})
+    own: dict[int, tuple[tuple[int, str], ...]] = {}
+    with engine.connect() as connection:
+        for writer in writers:
+            rows = connection.execute(
+                select(EventRow.id, EventRow.key)
+                .where(EventRow.calendar_id == writer.id)  # a user's default calendar has the user's id
+                .order_by(EventRow.id)
+                .limit(500)
+            ).all()
+            own[writer.id] = tuple((row.id, row.key) for row in rows) or ((0, "none"),)
+    world = World(dataset=dataset, tokens=tokens, writers=writers, own_events=own)
+    return engine, world, stats
+
+
+def with_ics(world: World, workdir: Path, limit: int) -> World:
+    """The hot calendar's events as .ics files (written to ``workdir/ics``), for the CalDAV uploads."""
+    dataset = world.dataset
+    paths = export_ics(workdir / "ics", dataset, iter_ics(dataset, calendar_id=dataset.hot_calendar.id, limit=limit))
+    log(f"exported {len(paths):,} .ics objects of the hot calendar to {workdir / 'ics'}")
+    ics = tuple((path.stem, path.read_bytes()) for path in paths)
+    return World(
+        dataset=world.dataset, tokens=world.tokens, writers=world.writers, own_events=world.own_events, ics=ics
+    )
+
+
+# --- measuring ------------------------------------------------------------------------------------------
+
+
+def measure(
+    system: str, server: ServerProcess, scenario: Scenario, factory: CallFactory, args: argparse.Namespace, calls: int
+) -> SystemResult:
+    """Run the scenario's phases against one server, with its CPU time and peak RSS over all of them."""
+    result = SystemResult(system)
+    if not scenario.exhaustive:
+        warm_up(server.base_url, factory, 10)
+    probe = ResourceProbe(server.pid)
+    probe.start()
+    one_client: PhaseResult | None = None
+    for clients in scenario.clients:
+        if scenario.exhaustive:
+            limits = PhaseLimits(seconds=math.inf, min_samples=0, max_seconds=args.upload_seconds, max_calls=calls)
+        else:
+            limits = PhaseLimits(seconds=args.seconds, max_seconds=args.max_phase_seconds)
+            slow = one_client.percentile(0.5) if one_client is not None else None
+            if slow is not None and slow * clients > args.max_phase_seconds:
+                # In-flight requests finish after the deadline: N slow ones would overrun the phase's time limit.
+                result.notes.append(f"@{clients} skipped: p50 × {clients} > {args.max_phase_seconds:.0f} s")
+                continue
+        phase = run_phase(server.base_url, factory, clients, limits)
+        if clients == 1:
+            one_client = phase
+        result.add_phase(phase)
+        log(
+            f"  {system:13} {scenario.key:26} @{clients:<2} {phase.completed:6} ok {phase.errors:4} errors "
+            f"{phase.throughput:8.1f}/s in {phase.elapsed:5.1f} s"
+        )
+    usage = probe.stop()
+    result.cpu_seconds = usage.cpu_seconds
+    result.peak_rss_mb = usage.peak_rss_bytes / 1024 / 1024
+    if scenario.exhaustive and result.samples.get(scenario.clients[0], 0) < calls:
+        result.notes.append(f"uploaded {result.samples.get(scenario.clients[0], 0)} of {calls} within the time limit")
+    return result
+
+
+def time_in_process(op: FloorOp, args: argparse.Namespace) -> PhaseResult:
+    """The storage floor's loop: one call at a time, same duration and sample rules as a 1-client phase."""
+    for n in range(5):  # warm-up: statement cache, page cache
+        op(1_000_000 + n)
+    latencies: list[float] = []
+    started = time.perf_counter()
+    n = 0
+    while True:
+        elapsed = time.perf_counter() - started
+        if elapsed >= args.max_phase_seconds or (elapsed >= args.seconds and n >= 5):
+            break
+        begin = time.perf_counter()
+        op(n)
+        latencies.append(time.perf_counter() - begin)
+        n += 1
+    return PhaseResult(clients=1, latencies=latencies, errors=0, elapsed=time.perf_counter() - started)
+
+
+def run_almanac(
+    url: str, engine: Engine, world: World, scenarios: list[ScenarioResult], args: argparse.Namespace, workdir: Path
+) -> dict[str, CannedResponse]:
+    """Every scenario against ``almanac serve``; returns each available scenario's response for the HTTP floor."""
+    canned: dict[str, CannedResponse] = {}
+    port = free_port()
+    almanac = Path(sys.executable).with_name("almanac")
+    command = [str(almanac)] if almanac.exists() else [sys.executable, "-m", "almanac.cli"]
+    server = ServerProcess(
+        ALMANAC,
+        [
+            *command,
+            "--database-url",
+            url,
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        port=port,
+        log_path=workdir / "almanac.log",
+        ready_path="/openapi.json",
+    )
+    log(f"starting almanac serve on {server.base_url}")
+    with server:
+        target = Target(ALMANAC, server.base_url)
+        for entry in scenarios:
+            scenario = entry.scenario
+            pending = PENDING_FACES.get(scenario.face, "")
+            if scenario.calls is None:
+                entry.systems.append(SystemResult(ALMANAC, status=f"n/a ({pending or scenario.note})"))
+                continue
+            factory = scenario.calls(world, target)
+            first = factory(0, 0)
+            if first is None:
+                entry.systems.append(SystemResult(ALMANAC, status="n/a (nothing to send)"))
+                continue
+            with client_for(server.base_url) as client:
+                answer = send(client, first)
+            if answer.status_code not in first.ok:
+                # Only "no such resource / method" means the face is not built yet; anything else is a failure.
+                if pending and answer.status_code in NOT_BUILT:
+                    status = f"n/a ({pending})"
+                else:
+                    status = f"FAILED (probe answered {answer.status_code})"
+                    log(f"  {scenario.key}: probe answered {answer.status_code}: {answer.text[:300]}")
+                entry.systems.append(SystemResult(ALMANAC, status=status))
+                continue
+            canned[scenario.key] = CannedResponse(
+                answer.status_code, answer.headers.get("content-type", "application/octet-stream"), answer.content
+            )
+            entry.systems.append(measure(ALMANAC, server, scenario, factory, args, len(world.ics)))
+            if scenario.storage_floor is not None:
+                floor = time_in_process(scenario.storage_floor(world, engine), args)
+                row = SystemResult(STORAGE_FLOOR, notes=["in-process, 1 thread; no HTTP"])
+                row.add_phase(floor)
+                row.throughput.pop(1, None)
+                entry.systems.append(row)
+                log(f"  {STORAGE_FLOOR:13} {scenario.key:26} @1  {floor.completed:6} ok  p50 {row.p50_ms:.2f} ms")
+    return canned
+
+
+def run_http_floor(
+    canned: dict[str, CannedResponse],
+    world: World,
+    scenarios: list[ScenarioResult],
+    args: argparse.Namespace,
+    workdir: Path,
+) -> None:
+    if not canned:
+        return
+    manifest = workdir / "floor.json"
+    write_manifest(manifest, canned)
+    port = free_port()
+    command = [sys.executable, "-m", "bench.http_floor", "--port", str(port), "--manifest", str(manifest)]
+    server = ServerProcess(
+        HTTP_FLOOR, command, port=port, log_path=workdir / "http-floor.log", cwd=Path(__file__).parent.parent
+    )
+    log(f"starting the HTTP floor on {server.base_url}")
+    with server:
+        for entry in scenarios:
+            scenario = entry.scenario
+            if scenario.key not in canned or scenario.calls is None:
+                continue
+            real = scenario.calls(world, Target(ALMANAC, server.base_url))
+            status = canned[scenario.key].status
+
+            def floor_call(
+                worker: int, n: int, real: CallFactory = real, key: str = scenario.key, status: int = status
+            ) -> Call | None:
+                # The same method, headers and body as the real call; only the path and the expected status differ.
+                call = real(worker, n)
+                if call is None:
+                    return None
+                return Call(call.method, f"/floor/{key}", call.headers, call.content, ok=(status,))
+
+            entry.systems.append(measure(HTTP_FLOOR, server, scenario, floor_call, args, len(world.ics)))
+
+
+def run_peers(world: World, scenarios: list[ScenarioResult], args: argparse.Namespace, workdir: Path) -> None:
+    peer_scenarios = [e for e in scenarios if e.scenario.peers and e.scenario.calls is not None]
+    if not peer_scenarios:
+        return
+    for spec in PEERS:
+        executable = find_executable(spec)
+        if executable is None:
+            for entry in peer_scenarios:
+                entry.systems.append(SystemResult(spec.name, status="n/a (not installed: make bench installs it)"))
+            continue
+        log(f"starting {spec.name}")
+        server = start_peer(spec, executable, free_port(), workdir)
+        try:
+            target = Target(spec.name, server.base_url, spec.collection, spec.headers)
+            for entry in peer_scenarios:
+                scenario = entry.scenario
+                assert scenario.calls is not None
+                entry.systems.append(
+                    measure(spec.name, server, scenario, scenario.calls(world, target), args, len(world.ics))
+                )
+        finally:
+            server.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
+    started = time.perf_counter()
+    selected = [s for s in SCENARIOS if not args.only or s.key in args.only]
+    with tempfile.TemporaryDirectory(prefix="almanac-bench-") as tmp:
+        workdir = Path(tmp)
+        url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
+        dataset = Dataset(DatasetSpec(events=args.size, seed=args.seed))
+        engine, world, stats = prepare_store(url, dataset)
+        if not args.no_peers and any(s.peers for s in selected):
+            world = with_ics(world, workdir, args.peer_events)
+        results = [ScenarioResult(s) for s in selected]
+        try:
+            canned = run_almanac(url, engine, world, results, args, workdir)
+            run_http_floor(canned, world, results, args, workdir)
+            if not args.no_peers:
+                run_peers(world, results, args, workdir)
+        finally:
+            engine.dispose()
+    meta = {
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "duration_seconds": round(time.perf_counter() - started, 1),
+        "size": args.size,
+        "seed": args.seed,
+        "database": engine.dialect.name,
+        "phase_seconds": args.seconds,
+        "dataset": {
+            "users": stats.users,
+            "calendars": stats.calendars,
+            "events": stats.events,
+            "participants": stats.participants,
+            "reminders": stats.reminders,
+            "load_seconds": round(stats.seconds, 2),
+            "hot_calendar_events_uploaded_to_peers": len(world.ics),
+        },
+        "machine": report.machine_info(),
+    }
+    print(report.table(results))
+    notes = [f"{s.scenario.key} / {r.system}: {n}" for s in results for r in s.systems for n in r.notes]
+    errors = [f"{s.scenario.key} / {r.system}: {r.first_error}" for s in results for r in s.systems if r.first_error]
+    for line in notes + [f"first error — {e}" for e in errors]:
+        print(f"- {line}")
+    report.write_json(args.out, report.to_json(results, meta))
+    log(f"done in {meta['duration_seconds']} s; wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""The scenario registry: unique keys, and the Back Office calls it sends are ones Almanac accepts."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from almanac.bootstrap import Container
+from almanac.storage.tables import EventRow
+from bench.dataset import Dataset, DatasetSpec
+from bench.loader import issue_tokens, load_dataset
+from bench.scenarios import PENDING_FACES, SCENARIOS, Face, Target, World
+
+
+def test_scenario_keys_are_unique_and_every_face_but_the_built_one_says_why_it_may_be_missing() -> None:
+    keys = [s.key for s in SCENARIOS]
+    assert len(keys) == len(set(keys))
+    assert {s.face for s in SCENARIOS} - {Face.BACKOFFICE_V2} <= set(PENDING_FACES)
+
+
+def test_back_office_scenarios_send_calls_the_server_accepts(container: Container, client: TestClient) -> None:
+    dataset = Dataset(DatasetSpec(events=1_000))
+    load_dataset(container.engine, dataset)
+    writers = tuple(dataset.users[:2])
+    tokens = issue_tokens(container.engine, dataset, {dataset.caller.id, *(w.id for w in writers)})
+    with container.engine.connect() as connection:
+        own = {
+            w.id: tuple(
+                (row.id, row.key)
+                for row in connection.execute(select(EventRow.id, EventRow.key).where(EventRow.calendar_id == w.id))
+            )
+            for w in writers
+        }
+    world = World(dataset=dataset, tokens=tokens, writers=writers, own_events=own)
+
+    for scenario in (s for s in SCENARIOS if s.face is Face.BACKOFFICE_V2):
+        assert scenario.calls is not None
+        factory = scenario.calls(world, Target("almanac", "http://testserver"))
+        for worker, n in ((0, 0), (1, 7)):
+            call = factory(worker, n)
+            assert call is not None
+            response = client.request(call.method, call.path, headers=dict(call.headers), content=call.content)
+            assert response.status_code in call.ok, (scenario.key, response.text)
