@@ -109,6 +109,9 @@ def filter_conditions(event_filter: EventFilter) -> list[ColumnElement[bool]]:
         conditions.append(EventRow.starts_at >= event_filter.period_start)
     if event_filter.period_end is not None:
         conditions.append(EventRow.ends_at <= event_filter.period_end)
+        # Implied (an event never ends before it starts), and it lets the starts_at index bound
+        # the scan from both sides instead of reading every event after period_start.
+        conditions.append(EventRow.starts_at <= event_filter.period_end)
     if event_filter.participant_emails:
         keys = sorted({normalize_email(e) for e in event_filter.participant_emails})
         conditions.append(
