@@ -12,21 +12,29 @@ permission check; §5.3.5: after the permission checks).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import Final
 
-from almanac.domain.calendars import Calendar
 from almanac.domain.errors import N_, InvalidInputError, NotFoundError, PermissionDeniedError, Problem
 from almanac.domain.events import Event, check_event
-from almanac.domain.permissions import can_edit_calendar, can_read_event, can_view_calendar
-from almanac.domain.ports import UnitOfWork
+from almanac.domain.permissions import can_edit_calendar, can_view_calendar
 from almanac.domain.queries import Page, PageRequest
 from almanac.domain.users import Principal
-from almanac.domain.webhooks import MessageType
 from almanac.services.context import ServiceContext
-from almanac.services.events import EventChanges, EventView, Unset, apply_changes, view_of, views_of
-from almanac.services.scheduling import announce, event_changed
+from almanac.services.events import (
+    EventChanges,
+    EventView,
+    Unset,
+    apply_changes,
+    editable_copy,
+    new_event,
+    readable_event,
+    store_changed_event,
+    store_deleted_event,
+    store_new_event,
+    view_of,
+    views_of,
+)
 
 #: eXo's rule (spec §6): the start must be strictly before the end.
 START_BEFORE_END: Final = N_('"from" date must be before "to" date')
@@ -36,7 +44,7 @@ START_BEFORE_END_CODE: Final = "event-date-time-logic"
 def get_event_by_key(ctx: ServiceContext, *, principal: Principal, event_key: str) -> EventView:
     """The event if the principal may read it, else NotFoundError."""
     with ctx.uow() as uow:
-        event, calendar = _readable(uow, principal, event_key)
+        event, calendar = readable_event(uow, principal, event_key=event_key)
         return view_of(uow, event, calendar)
 
 
@@ -61,27 +69,11 @@ def create_event_in_calendar(
             raise PermissionDeniedError()
         if isinstance(changes.starts_at, Unset) or isinstance(changes.ends_at, Unset):
             raise ValueError("create_event_in_calendar needs starts_at and ends_at")
-        now = ctx.clock.now()
-        event = Event(
-            calendar_id=calendar.id,
-            author_id=principal.user_id,
-            summary="",
-            starts_at=changes.starts_at,
-            ends_at=changes.ends_at,
-            tzid=calendar.tzid,
-            created_at=now,
-            updated_at=now,
-            revision=1,
-        )
+        event = new_event(ctx, principal, calendar)
         apply_changes(uow, event, changes)
         _check_start_before_end(event)
         check_event(event, ctx.event_limits)
-        stored = uow.events.add(event)
-        due = event_changed(ctx, uow, MessageType.EVENT_CREATED, stored, calendar)
-        view = view_of(uow, stored, calendar)
-        uow.commit()
-        announce(ctx, due)
-        return view
+        return store_new_event(ctx, uow, event, calendar)
 
 
 def update_event_by_key(
@@ -102,7 +94,7 @@ def update_event_by_key(
     changed. Fields left UNSET keep their values.
     """
     with ctx.uow() as uow:
-        event, calendar = _readable(uow, principal, event_key)
+        event, calendar = readable_event(uow, principal, event_key=event_key, for_update=True)
         target = calendar
         if target_calendar_key is not None and target_calendar_key != calendar.key:
             found = uow.calendars.get_by_key(target_calendar_key)
@@ -113,35 +105,23 @@ def update_event_by_key(
             raise PermissionDeniedError()
         if rejected is not None:
             raise rejected
-        updated = replace(event, participants=list(event.participants), reminders=list(event.reminders))
+        updated = editable_copy(event)
         apply_changes(uow, updated, changes)
         if not (isinstance(changes.starts_at, Unset) and isinstance(changes.ends_at, Unset)):
             _check_start_before_end(updated)
         check_event(updated, ctx.event_limits)
         assert target.id is not None
         updated.calendar_id = target.id
-        updated.updated_at = ctx.clock.now()
-        updated.revision = event.revision + 1
-        stored = uow.events.update(updated)
-        due = event_changed(ctx, uow, MessageType.EVENT_UPDATED, stored, target)
-        view = view_of(uow, stored, target)
-        uow.commit()
-        announce(ctx, due)
-        return view
+        return store_changed_event(ctx, uow, event, updated, target)
 
 
 def delete_event_by_key(ctx: ServiceContext, *, principal: Principal, event_key: str) -> None:
     """Delete an event: NotFoundError if unknown or unreadable, PermissionDeniedError if not an editor."""
     with ctx.uow() as uow:
-        event, calendar = _readable(uow, principal, event_key)
+        event, calendar = readable_event(uow, principal, event_key=event_key, for_update=True)
         if not can_edit_calendar(principal, calendar):
             raise PermissionDeniedError()
-        assert event.id is not None
-        gone = replace(event, revision=event.revision + 1, updated_at=ctx.clock.now())
-        due = event_changed(ctx, uow, MessageType.EVENT_DELETED, gone, calendar)
-        uow.events.delete(event.id)
-        uow.commit()
-        announce(ctx, due)
+        store_deleted_event(ctx, uow, event, calendar)
 
 
 def list_calendar_events(
@@ -192,14 +172,6 @@ def list_own_events(
             principal, overlap_from=overlap_from, overlap_until=overlap_until, category_key=category_key, page=page
         )
         return Page(items=views_of(uow, found.items), total=found.total)
-
-
-def _readable(uow: UnitOfWork, principal: Principal, event_key: str) -> tuple[Event, Calendar]:
-    event = uow.events.get_by_key(event_key)
-    calendar = uow.calendars.get(event.calendar_id) if event else None
-    if event is None or calendar is None or not can_read_event(principal, calendar, event):
-        raise NotFoundError(kind="event", id=event_key)
-    return event, calendar
 
 
 def _check_start_before_end(event: Event) -> None:

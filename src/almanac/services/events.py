@@ -88,34 +88,16 @@ def create_event(
         raise InvalidInputError([Problem(name, "required", N_("This field is required.")) for name in missing])
     with ctx.uow() as uow:
         calendar = _writable_calendar(uow, principal, calendar_key)
-        assert calendar.id is not None
-        now = ctx.clock.now()
-        placeholder = datetime.min.replace(tzinfo=now.tzinfo)
-        event = Event(
-            calendar_id=calendar.id,
-            author_id=principal.user_id,
-            summary="",
-            starts_at=placeholder,
-            ends_at=placeholder,
-            tzid=calendar.tzid,
-            created_at=now,
-            updated_at=now,
-            revision=1,
-        )
+        event = new_event(ctx, principal, calendar)
         apply_changes(uow, event, changes)
         check_event(event, ctx.event_limits)
-        stored = uow.events.add(event)
-        due = event_changed(ctx, uow, MessageType.EVENT_CREATED, stored, calendar)
-        view = view_of(uow, stored, calendar)
-        uow.commit()
-        announce(ctx, due)
-        return view
+        return store_new_event(ctx, uow, event, calendar)
 
 
 def get_event(ctx: ServiceContext, *, principal: Principal, event_id: int) -> EventView:
     """The event, if the caller may read it; NotFoundError otherwise (existence is never hinted)."""
     with ctx.uow() as uow:
-        event, calendar = _readable(uow, principal, event_id)
+        event, calendar = readable_event(uow, principal, event_id=event_id)
         return view_of(uow, event, calendar)
 
 
@@ -134,38 +116,26 @@ def update_event(
     transaction on a locked row, so two writers holding the same tag cannot both win.
     """
     with ctx.uow() as uow:
-        event, calendar = _readable(uow, principal, event_id, for_update=True)
+        event, calendar = readable_event(uow, principal, event_id=event_id, for_update=True)
         if not can_edit_event(principal, calendar, event):
             raise PermissionDeniedError()
         if if_match is not None:
             if_match.require(entity_tag(event))
-        updated = replace(event, participants=list(event.participants), reminders=list(event.reminders))
+        updated = editable_copy(event)
         apply_changes(uow, updated, changes)
         check_event(updated, ctx.event_limits)
-        updated.updated_at = ctx.clock.now()
-        updated.revision = event.revision + 1
-        stored = uow.events.update(updated)
-        due = event_changed(ctx, uow, MessageType.EVENT_UPDATED, stored, calendar)
-        view = view_of(uow, stored, calendar)
-        uow.commit()
-        announce(ctx, due)
-        return view
+        return store_changed_event(ctx, uow, event, updated, calendar)
 
 
 def delete_event(ctx: ServiceContext, *, principal: Principal, event_id: int, if_match: IfMatch | None = None) -> None:
     """Delete the event (with ``if_match``, only if it still carries one of those entity tags)."""
     with ctx.uow() as uow:
-        event, calendar = _readable(uow, principal, event_id, for_update=True)
+        event, calendar = readable_event(uow, principal, event_id=event_id, for_update=True)
         if not can_edit_event(principal, calendar, event):
             raise PermissionDeniedError()
         if if_match is not None:
             if_match.require(entity_tag(event))
-        assert event.id is not None
-        gone = replace(event, revision=event.revision + 1, updated_at=ctx.clock.now())
-        due = event_changed(ctx, uow, MessageType.EVENT_DELETED, gone, calendar)
-        uow.events.delete(event.id)
-        uow.commit()
-        announce(ctx, due)
+        store_deleted_event(ctx, uow, event, calendar)
 
 
 def list_events(
@@ -186,14 +156,89 @@ def list_events(
         return Page(items=views_of(uow, found.items), total=found.total)
 
 
-def _readable(
-    uow: UnitOfWork, principal: Principal, event_id: int, *, for_update: bool = False
+# --- the steps every face's event use cases share -------------------------------------------------------
+
+
+def readable_event(
+    uow: UnitOfWork,
+    principal: Principal,
+    *,
+    event_id: int | None = None,
+    event_key: str | None = None,
+    for_update: bool = False,
 ) -> tuple[Event, Calendar]:
-    event = uow.events.get_for_update(event_id) if for_update else uow.events.get(event_id)
+    """The event (by integer id or by key) and its calendar, if the principal may read it.
+
+    NotFoundError otherwise, the same for a missing and an unreadable event. With
+    ``for_update`` the row stays locked until the unit of work ends.
+    """
+    if event_key is not None:
+        event = uow.events.get_by_key(event_key, for_update=for_update)
+    elif event_id is not None:
+        event = uow.events.get(event_id, for_update=for_update)
+    else:
+        raise TypeError("readable_event needs event_id or event_key")
     calendar = uow.calendars.get(event.calendar_id) if event else None
     if event is None or calendar is None or not can_read_event(principal, calendar, event):
-        raise NotFoundError(kind="event", id=event_id)
+        raise NotFoundError(kind="event", id=event_key if event_key is not None else event_id)
     return event, calendar
+
+
+def new_event(ctx: ServiceContext, principal: Principal, calendar: Calendar) -> Event:
+    """A blank event of the principal in ``calendar``; the caller applies the client's changes to it."""
+    assert calendar.id is not None
+    now = ctx.clock.now()
+    placeholder = datetime.min.replace(tzinfo=now.tzinfo)  # every create sets the times
+    return Event(
+        calendar_id=calendar.id,
+        author_id=principal.user_id,
+        summary="",
+        starts_at=placeholder,
+        ends_at=placeholder,
+        tzid=calendar.tzid,
+        created_at=now,
+        updated_at=now,
+        revision=1,
+    )
+
+
+def editable_copy(event: Event) -> Event:
+    """A copy to apply changes to, sharing no list with the stored event."""
+    return replace(event, participants=list(event.participants), reminders=list(event.reminders))
+
+
+def store_new_event(ctx: ServiceContext, uow: UnitOfWork, event: Event, calendar: Calendar) -> EventView:
+    """Add a checked event, plan its deliveries, commit, and wake the worker."""
+    stored = uow.events.add(event)
+    due = event_changed(ctx, uow, MessageType.EVENT_CREATED, stored, calendar)
+    view = view_of(uow, stored, calendar)
+    uow.commit()
+    announce(ctx, due)
+    return view
+
+
+def store_changed_event(
+    ctx: ServiceContext, uow: UnitOfWork, before: Event, after: Event, calendar: Calendar
+) -> EventView:
+    """Store a checked change (``calendar`` is where ``after`` lives), replan deliveries, commit, wake the worker."""
+    after.updated_at = ctx.clock.now()
+    after.revision = before.revision + 1
+    stored = uow.events.update(after)
+    due = event_changed(ctx, uow, MessageType.EVENT_UPDATED, stored, calendar)
+    view = view_of(uow, stored, calendar)
+    uow.commit()
+    announce(ctx, due)
+    return view
+
+
+def store_deleted_event(ctx: ServiceContext, uow: UnitOfWork, event: Event, calendar: Calendar) -> None:
+    """Delete the event, cancel its deliveries and announce the deletion, commit."""
+    assert event.id is not None
+    gone = replace(event, revision=event.revision + 1, updated_at=ctx.clock.now())
+    due = event_changed(ctx, uow, MessageType.EVENT_DELETED, gone, calendar)
+    uow.events.delete(event.id)
+    uow.commit()
+    announce(ctx, due)
 
 
 def _writable_calendar(uow: UnitOfWork, principal: Principal, calendar_key: str | None) -> Calendar:

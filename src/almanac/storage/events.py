@@ -149,17 +149,18 @@ class SqlEventRepository:
         self._session.flush()
         return _event(row)
 
-    def get(self, event_id: int) -> Event | None:
-        row = self._session.get(EventRow, event_id)
-        return _event(row) if row else None
+    def get(self, event_id: int, *, for_update: bool = False) -> Event | None:
+        return self._one(EventRow.id == event_id, for_update=for_update)
 
-    def get_for_update(self, event_id: int) -> Event | None:
-        # FOR UPDATE on PostgreSQL; SQLite ignores it, its BEGIN IMMEDIATE already serialises writers.
-        row = self._session.scalar(select(EventRow).where(EventRow.id == event_id).with_for_update())
-        return _event(row) if row else None
+    def get_by_key(self, key: str, *, for_update: bool = False) -> Event | None:
+        return self._one(EventRow.key == key, for_update=for_update)
 
-    def get_by_key(self, key: str) -> Event | None:
-        row = self._session.scalar(select(EventRow).where(EventRow.key == key))
+    def _one(self, condition: ColumnElement[bool], *, for_update: bool) -> Event | None:
+        query = select(EventRow).where(condition)
+        if for_update:
+            # FOR UPDATE on PostgreSQL; SQLite ignores it, its BEGIN IMMEDIATE already serialises writers.
+            query = query.with_for_update()
+        row = self._session.scalar(query)
         return _event(row) if row else None
 
     def update(self, event: Event) -> Event:
