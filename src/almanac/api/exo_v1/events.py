@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, Depends, Query, Response
 
 from almanac.api.exo_v1 import query as q
 from almanac.api.exo_v1.bodies import event_changes
@@ -33,10 +34,21 @@ router = APIRouter(tags=["eXo events"])
 OptionalText = Annotated[str | None, Query()]
 
 
-@router.get("/calendars/{calendar_id}/events", summary="Events of one calendar starting in a window (the seed)")
-def list_calendar_events(
+@dataclass(frozen=True)
+class EventListQuery:
+    """The query parameters both event lists share (spec §5.3), parsed and checked once."""
+
+    callback: str | None
+    paging: q.Paging
+    window: q.EventWindow
+    category_key: str | None
+    return_size: str | None
+    fields: str | None
+    expand: str | None
+
+
+def event_list_query(
     exo: Exo,
-    calendar_id: str,
     startTime: OptionalText = None,  # noqa: N803 - wire names
     endTime: OptionalText = None,  # noqa: N803
     category: OptionalText = None,
@@ -46,47 +58,46 @@ def list_calendar_events(
     fields: OptionalText = None,
     jsonp: OptionalText = None,
     expand: OptionalText = None,
-) -> Response:
-    callback = q.jsonp(jsonp)
-    paging = _paging(exo, offset, limit)
-    window = q.event_window(startTime, endTime, tzid=exo.principal.tzid, now=exo.services.clock.now())
+) -> EventListQuery:
+    return EventListQuery(
+        callback=q.jsonp(jsonp),
+        paging=_paging(exo, offset, limit),
+        window=q.event_window(startTime, endTime, tzid=exo.principal.tzid, now=exo.services.clock.now()),
+        category_key=q.category_filter(category),
+        return_size=returnSize,
+        fields=fields,
+        expand=expand,
+    )
+
+
+EventList = Annotated[EventListQuery, Depends(event_list_query)]
+
+
+@router.get("/calendars/{calendar_id}/events", summary="Events of one calendar starting in a window (the seed)")
+def list_calendar_events(exo: Exo, calendar_id: str, query: EventList) -> Response:
     found = event_service.list_calendar_events(
         exo.services,
         principal=exo.principal,
         calendar_key=calendar_id,
-        starts_from=window.start,
-        starts_until=window.end,
-        category_key=q.category_filter(category),
-        page=PageRequest(paging.offset, paging.limit),
+        starts_from=query.window.start,
+        starts_until=query.window.end,
+        category_key=query.category_key,
+        page=PageRequest(query.paging.offset, query.paging.limit),
     )
-    return _collection(exo, found, paging, returnSize=returnSize, fields=fields, expand=expand, callback=callback)
+    return _collection(exo, found, query)
 
 
 @router.get("/events", summary="The caller's events: own personal and group calendars, overlapping a window")
-def list_own_events(
-    exo: Exo,
-    startTime: OptionalText = None,  # noqa: N803
-    endTime: OptionalText = None,  # noqa: N803
-    category: OptionalText = None,
-    offset: OptionalText = None,
-    limit: OptionalText = None,
-    returnSize: OptionalText = None,  # noqa: N803
-    fields: OptionalText = None,
-    jsonp: OptionalText = None,
-    expand: OptionalText = None,
-) -> Response:
-    callback = q.jsonp(jsonp)
-    paging = _paging(exo, offset, limit)
-    window = q.event_window(startTime, endTime, tzid=exo.principal.tzid, now=exo.services.clock.now())
+def list_own_events(exo: Exo, query: EventList) -> Response:
     found = event_service.list_own_events(
         exo.services,
         principal=exo.principal,
-        overlap_from=window.start,
-        overlap_until=window.end,
-        category_key=q.category_filter(category),
-        page=PageRequest(paging.offset, paging.limit),
+        overlap_from=query.window.start,
+        overlap_until=query.window.end,
+        category_key=query.category_key,
+        page=PageRequest(query.paging.offset, query.paging.limit),
     )
-    return _collection(exo, found, paging, returnSize=returnSize, fields=fields, expand=expand, callback=callback)
+    return _collection(exo, found, query)
 
 
 @router.post("/calendars/{calendar_id}/events", status_code=201, summary="Create an event in a calendar")
@@ -142,25 +153,19 @@ def _paging(exo: ExoRequest, offset: str | None, limit: str | None) -> q.Paging:
     )
 
 
-def _collection(
-    exo: ExoRequest,
-    found: Page[EventView],
-    paging: q.Paging,
-    *,
-    returnSize: str | None,  # noqa: N803
-    fields: str | None,
-    expand: str | None,
-    callback: str | None,
-) -> Response:
-    names = q.fields(fields)
-    data = [project(item, names) for item in _render(exo, found.items, q.expand(expand))]
+def _collection(exo: ExoRequest, found: Page[EventView], query: EventListQuery) -> Response:
+    paging = query.paging
+    names = q.fields(query.fields)
+    data = [project(item, names) for item in _render(exo, found.items, q.expand(query.expand))]
     headers = dict(NO_CACHE)
-    size = found.total if q.return_size(returnSize) else None
+    size = found.total if q.return_size(query.return_size) else None
     if size is not None:
         headers["Link"] = link_header(
             collection_url(exo.request, exo.base), offset=paging.offset, limit=paging.limit, size=size
         )
-    return body(envelope(data, offset=paging.offset, limit=paging.limit, size=size), callback=callback, headers=headers)
+    return body(
+        envelope(data, offset=paging.offset, limit=paging.limit, size=size), callback=query.callback, headers=headers
+    )
 
 
 def _render(exo: ExoRequest, views: list[EventView], expansions: dict[str, q.Window]) -> list[dict[str, object]]:
