@@ -106,15 +106,20 @@ def authenticate(ctx: ServiceContext, *, secret: str) -> Principal:
 
 
 def authenticate_password(ctx: ServiceContext, *, username: str, password: str) -> Principal:
-    """HTTP Basic sign-in (eXo and CalDAV clients): a password, or a bearer token given as the password."""
+    """HTTP Basic sign-in (eXo and CalDAV clients): a password, or a bearer token given as the password.
+
+    The token is tried first: it is one indexed lookup of a hash, while a password
+    costs a deliberately slow Argon2 check, which scripts sending a token on every
+    request should not pay.
+    """
+    principal = _token_principal_or_none(ctx, password)
+    if principal is not None and principal.username == username:
+        return principal
     with ctx.uow() as uow:
         user = uow.users.get_by_username(username)
         if _password_matches(ctx, user, password):
             assert user is not None
             return principal_of(uow, user)
-    principal = _token_principal_or_none(ctx, password)
-    if principal is not None and principal.username == username:
-        return principal
     raise AuthenticationError(N_("The username or password is wrong."))
 
 

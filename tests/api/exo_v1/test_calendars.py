@@ -7,6 +7,7 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 
 from tests.api.exo_v1.conftest import BASE, MakeCaller, P, basic
+from tests.conftest import MakeAccount
 
 
 def test_listing_puts_personal_then_group_then_shared_with_the_type_for_the_caller(
@@ -216,6 +217,16 @@ def test_http_basic_and_trailing_slashes_work(client: TestClient, caller: MakeCa
     response = client.get(P + "/calendars/", headers=basic("alice", "pw-alice"))
     assert response.status_code == 200
     assert response.json()["data"][0]["id"] == "alice-defaultCalendarId"
+
+
+def test_a_token_works_as_the_basic_password_only_for_its_own_user(
+    client: TestClient, make_account: MakeAccount
+) -> None:
+    alice = make_account("alice")
+    bob = make_account("bob")
+    assert client.get(P + "/calendars", headers=basic("alice", alice.token)).status_code == 200
+    assert client.get(P + "/calendars", headers=basic("alice", bob.token)).status_code == 401
+    assert client.get(P + "/calendars", headers=basic("alice", "pw-alice")).status_code == 200
 
 
 def test_bad_credentials_get_a_challenge(client: TestClient, caller: MakeCaller) -> None:
