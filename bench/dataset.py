@@ -11,10 +11,9 @@ Shape (what the issue asks for):
   a quarter of the personal calendars are shared by view/edit grants;
 * one *hot* group calendar (team 0's) holds 10% of all events, so the
   "N-event calendar" CalDAV scenarios have a calendar of a known size;
-* events spread over two years: ~85% single, ~10% recurring with exceptions
-  (stored as single events until the recurrence issue lands; the rule and
-  exceptions live in ``EventSpec.rrule`` / ``exdates`` and in the .ics export),
-  ~5% all-day; in seven time zones; 1-5 participants; 0-2 reminders.
+* events spread over two years: ~85% single, ~10% recurring with cancelled
+  occurrences (``EventSpec.rrule`` / ``exdates``, stored as series and
+  written to the .ics export), ~5% all-day; in seven time zones; 1-5 participants; 0-2 reminders.
 """
 
 from __future__ import annotations

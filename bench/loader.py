@@ -18,6 +18,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, text
 
+from almanac.domain.events import Event, span_of
+from almanac.domain.recurrence import Recurrence, RecurrenceLimits
 from almanac.domain.tokens import hash_secret
 from almanac.storage.tables import (
     CalendarGrantRow,
@@ -31,7 +33,7 @@ from almanac.storage.tables import (
     TokenRow,
     UserRow,
 )
-from bench.dataset import Dataset, EventSpec
+from bench.dataset import Dataset, EventKind, EventSpec
 
 #: When the people and calendars were "created": before every event of the dataset.
 CREATED_AT = datetime(2024, 12, 1, tzinfo=UTC)
@@ -197,6 +199,33 @@ def _load_calendars(connection: Connection, dataset: Dataset) -> None:
         connection.execute(_table(CalendarGrantRow).insert(), grant_rows)
 
 
+def _series_columns(spec: EventSpec) -> dict[str, Any]:
+    """The recurrence columns of one generated event, computed by the domain as the server would."""
+    recurrence = None
+    if spec.rrule is not None:
+        lines = [f"RRULE:{spec.rrule}", *(f"EXDATE:{d.strftime('%Y%m%dT%H%M%SZ')}" for d in spec.exdates)]
+        recurrence = Recurrence.from_lines(lines, tzid=spec.tzid, all_day=False)
+    event = Event(
+        calendar_id=spec.calendar_id,
+        author_id=spec.author_id,
+        summary=spec.summary,
+        starts_at=spec.starts_at,
+        ends_at=spec.ends_at,
+        tzid=spec.tzid,
+        all_day=spec.kind is EventKind.ALL_DAY,
+        recurrence=recurrence,
+    )
+    span = span_of(event, RecurrenceLimits())
+    return {
+        "all_day": event.all_day,
+        "recurrence": "\n".join(recurrence.to_lines()) if recurrence is not None else None,
+        "series_id": None,
+        "recurrence_key": "",
+        "span_starts_at": span.first_start,
+        "span_ends_at": span.last_end,
+    }
+
+
 def _load_events(connection: Connection, chunk: list[EventSpec]) -> tuple[int, int]:
     events: list[dict[str, Any]] = []
     participants: list[dict[str, Any]] = []
@@ -217,6 +246,7 @@ def _load_events(connection: Connection, chunk: list[EventSpec]) -> tuple[int, i
                 "starts_at": e.starts_at,
                 "ends_at": e.ends_at,
                 "tzid": e.tzid,
+                **_series_columns(e),
                 "category_key": None,
                 "priority": "none",
                 "privacy": "private",

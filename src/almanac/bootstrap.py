@@ -14,6 +14,7 @@ from almanac.config import Settings
 from almanac.domain.deliveries import DeliveryChannel, DeliveryPolicy
 from almanac.domain.events import EventLimits
 from almanac.domain.ports import Channel, Clock, PasswordHasher
+from almanac.domain.recurrence import FREQUENCIES, RecurrenceLimits
 from almanac.notify.popup import PopupChannel
 from almanac.notify.smtp import SmtpChannel, SmtpSettings
 from almanac.notify.webhook import WebhookChannel
@@ -82,13 +83,24 @@ class Container:
         self.engine.dispose()
 
 
+def recurrence_limits_of(settings: Settings) -> RecurrenceLimits:
+    """The recurrence guard-rails the settings ask for (FREQ values finer than the finest allowed are refused)."""
+    finest = FREQUENCIES.index(settings.recurrence_finest_frequency)
+    return RecurrenceLimits(
+        max_occurrences=settings.recurrence_max_occurrences,
+        allowed_frequencies=frozenset(FREQUENCIES[: finest + 1]),
+        max_window=timedelta(days=settings.recurrence_max_window_days),
+    )
+
+
 def build_container(
     settings: Settings, *, clock: Clock | None = None, passwords: PasswordHasher | None = None
 ) -> Container:
     engine = build_engine(settings.database_url, echo=settings.database_echo)
     signal = WakeSignal()
+    recurrence_limits = recurrence_limits_of(settings)
     services = ServiceContext(
-        uow=SqlUnitOfWorkFactory(engine),
+        uow=SqlUnitOfWorkFactory(engine, recurrence_limits=recurrence_limits),
         clock=clock or SystemClock(),
         passwords=passwords or Argon2PasswordHasher(),
         event_limits=EventLimits(
@@ -96,7 +108,9 @@ def build_container(
             max_text_length=settings.max_text_length,
             max_participants=settings.max_recipients,
             max_reminders=settings.max_notifications,
+            recurrence=recurrence_limits,
         ),
+        window_max_events=settings.window_max_events,
         tokens=TokenPolicy(
             access_ttl=timedelta(seconds=settings.access_token_ttl),
             refresh_ttl=timedelta(seconds=settings.refresh_token_ttl),

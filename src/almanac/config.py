@@ -10,7 +10,7 @@ CLI (or a test) builds ``Settings()`` explicitly.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,6 +46,14 @@ class Settings(BaseSettings):
     max_caption_length: PositiveInt = 1_000
     max_recipients: PositiveInt = 500
     max_notifications: PositiveInt = 50
+
+    # Recurrence guard-rails: most occurrences one expansion (or one COUNT) may produce, the finest FREQ
+    # allowed (SECONDLY and MINUTELY are refused by default), the longest window expanded at once, and the
+    # most stored events one window query may consider before it is refused as too broad.
+    recurrence_max_occurrences: Annotated[int, Field(gt=0, le=1_000_000)] = 10_000
+    recurrence_finest_frequency: Literal["SECONDLY", "MINUTELY", "HOURLY", "DAILY"] = "HOURLY"
+    recurrence_max_window_days: Annotated[int, Field(gt=0, le=36_600)] = 3653
+    window_max_events: Annotated[int, Field(gt=0, le=1_000_000)] = 50_000
 
     # Back Office v2 list paging.
     v2_default_limit: PositiveInt = 10

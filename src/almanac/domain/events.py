@@ -5,10 +5,20 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from enum import StrEnum
 
 from almanac.domain.errors import N_, InvalidInputError, Problem
+from almanac.domain.recurrence import (
+    Recurrence,
+    RecurrenceError,
+    RecurrenceId,
+    RecurrenceLimits,
+    SeriesBounds,
+    SeriesSchedule,
+    series_bounds,
+)
+from almanac.domain.recurrence_zones import load_zone, utc_to_wall_clock
 
 
 class Priority(StrEnum):
@@ -59,7 +69,20 @@ class Participant:
 
 @dataclass
 class Event:
-    """One event (later: the master of a series). Instants are aware and stored in UTC beside ``tzid``."""
+    """One stored event: a single event, the master of a series, or an override of one occurrence.
+
+    Instants are aware and kept in UTC beside ``tzid``, the IANA zone whose wall
+    clock the event (and its recurrence rule) follows. An ``all_day`` event's
+    ``starts_at`` and ``ends_at`` are local midnights of ``tzid`` (the end
+    exclusive), so it spans whole days of that zone.
+
+    A *master* carries a ``recurrence`` (RRULE, RDATE, EXDATE; RFC 5545
+    §3.8.5) expanded from its start. An *override* (RFC 5545 RECURRENCE-ID,
+    §3.8.4.4) is a stored event replacing one occurrence of a master: it has
+    ``series_id`` (the master's id), the master's ``uid`` and ``recurrence_id``
+    (the original start of the occurrence it replaces: a UTC datetime, or a date
+    for an all-day series). Cancelled occurrences are EXDATEs of the master.
+    """
 
     calendar_id: int
     author_id: int
@@ -72,6 +95,10 @@ class Event:
     description: str | None = None
     location: str | None = None
     tzid: str = "UTC"
+    all_day: bool = False
+    recurrence: Recurrence | None = None
+    recurrence_id: RecurrenceId | None = None
+    series_id: int | None = None
     category_key: str | None = None
     priority: Priority = Priority.NONE
     privacy: Privacy = Privacy.PRIVATE
@@ -85,6 +112,16 @@ class Event:
     def has_participant(self, user_id: int) -> bool:
         return any(p.user_id == user_id for p in self.participants)
 
+    @property
+    def is_series(self) -> bool:
+        """True for the master of a series (it has a rule or extra dates)."""
+        return self.recurrence is not None and self.recurrence.is_recurring
+
+    @property
+    def is_override(self) -> bool:
+        """True for a stored event replacing one occurrence of a series."""
+        return self.recurrence_id is not None
+
 
 @dataclass(frozen=True)
 class EventLimits:
@@ -94,6 +131,7 @@ class EventLimits:
     max_text_length: int = 10_000
     max_participants: int = 500
     max_reminders: int = 50
+    recurrence: RecurrenceLimits = field(default_factory=RecurrenceLimits)
 
 
 def new_event_key() -> str:
@@ -144,3 +182,60 @@ def check_event(event: Event, limits: EventLimits) -> None:
         )
     if problems:
         raise InvalidInputError(problems)
+    check_series(event, limits.recurrence)
+
+
+def schedule_of(event: Event) -> SeriesSchedule:
+    """The event's timing as the recurrence engine sees it (a plain event is a series of one).
+
+    An all-day event starts on the local date of ``starts_at`` in ``tzid`` and
+    lasts whole days; any other starts at ``starts_at``. RecurrenceError when
+    ``tzid`` is unknown.
+    """
+    recurrence = event.recurrence or Recurrence()
+    if event.all_day:
+        zone = load_zone(event.tzid)
+        first, last = (utc_to_wall_clock(moment, zone).date() for moment in (event.starts_at, event.ends_at))
+        return SeriesSchedule(first, last - first, event.tzid, recurrence)
+    return SeriesSchedule(event.starts_at, event.ends_at - event.starts_at, event.tzid, recurrence)
+
+
+def span_of(event: Event, limits: RecurrenceLimits) -> SeriesBounds:
+    """When the event (every occurrence of a master) begins and ends; ``last_end`` None: never ends.
+
+    Storage keeps these two instants as indexed columns so that a window query
+    only expands the series that can reach the window.
+    """
+    if not event.is_series:
+        return SeriesBounds(event.starts_at, event.ends_at)
+    return series_bounds(schedule_of(event), limits=limits)
+
+
+def check_series(event: Event, limits: RecurrenceLimits) -> None:
+    """Raise InvalidInputError (RecurrenceError/RecurrenceLimitError) when the event's timing cannot be a series.
+
+    Checks the zone, that an all-day event spans whole local days, that an
+    override does not recur itself, and that the recurrence expands within
+    ``limits`` (frequency, COUNT, a rule that produces occurrences).
+    """
+    zone = load_zone(event.tzid)
+    if event.all_day:
+        for name, moment in (("starts_at", event.starts_at), ("ends_at", event.ends_at)):
+            if utc_to_wall_clock(moment, zone).time() != time():
+                raise InvalidInputError(
+                    [Problem(name, "not_midnight", N_("An all-day event must start and end at midnight."))]
+                )
+        if event.ends_at <= event.starts_at:
+            raise InvalidInputError(
+                [Problem("ends_at", "end_before_start", N_("An all-day event must last at least one day."))]
+            )
+    if event.is_override and event.recurrence is not None and event.recurrence.is_recurring:
+        raise RecurrenceError.about("recurrence", N_("An occurrence of a series cannot recur itself."))
+    if event.is_series:
+        try:
+            schedule = schedule_of(event)
+        except ValueError as exc:  # e.g. a date EXDATE on a timed series
+            raise RecurrenceError.about(
+                "recurrence", N_("The recurrence does not match the event: %(reason)s"), reason=str(exc)
+            ) from exc
+        series_bounds(schedule, limits=limits)

@@ -18,6 +18,7 @@ from almanac.domain.deliveries import Delivery, DeliveryAttempt, DeliveryStatus
 from almanac.domain.events import Event
 from almanac.domain.notices import DeliveryReceipt, Notice
 from almanac.domain.queries import EventFilter, EventOrder, Page, PageRequest
+from almanac.domain.recurrence import RecurrenceId
 from almanac.domain.sharing import CalendarKind
 from almanac.domain.tokens import Token
 from almanac.domain.users import Group, Membership, Principal, User
@@ -104,6 +105,39 @@ class EventRepository(Protocol):
         self, principal: Principal, event_filter: EventFilter, order: EventOrder, page: PageRequest
     ) -> Page[Event]:
         """Events the principal may list (see ``permissions``), filtered, sorted (ties by id) and paged."""
+        ...
+
+    def list_reaching(
+        self,
+        window_start: datetime,
+        window_end: datetime,
+        *,
+        visible_to: Principal | None = None,
+        own_calendars_of: Principal | None = None,
+        calendar_ids: Sequence[int] | None = None,
+        series_id: int | None = None,
+        category_key: str | None = None,
+        event_filter: EventFilter | None = None,
+        limit: int,
+    ) -> list[Event]:
+        """Stored events that may have an occurrence overlapping ``[window_start, window_end)``, by start.
+
+        Single events and overrides overlapping the window (``domain.series.overlaps``),
+        and masters whose series span reaches it: a superset that
+        ``domain.series.occurrences_in_window`` narrows. Each keyword narrows the
+        scope: events ``visible_to`` a principal (as ``list_visible``), of the
+        ``own_calendars_of`` a principal (as ``list_own``), of ``calendar_ids``, of
+        one series (master and overrides), of one category, or matching an
+        ``event_filter``'s non-period fields. At most ``limit`` events.
+        """
+        ...
+
+    def overridden_ids(self, series_ids: Sequence[int]) -> dict[int, set[RecurrenceId]]:
+        """For each of these masters that has overrides, the recurrence ids they replace."""
+        ...
+
+    def list_overrides(self, series_id: int) -> list[Event]:
+        """The stored overrides of one master, by start."""
         ...
 
     def list_in_calendar(

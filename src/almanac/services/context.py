@@ -42,3 +42,5 @@ class ServiceContext:
     signin: SigninPolicy = field(default_factory=SigninPolicy)
     deliveries: DeliveryPolicy = field(default_factory=DeliveryPolicy)
     delivery_signal: DeliverySignal = field(default_factory=NoDeliverySignal)
+    # The most stored events one window query may consider (a guard-rail: broader queries are refused).
+    window_max_events: int = 50_000

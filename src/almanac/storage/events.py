@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
-from almanac.domain.events import Availability, Event, Participant, Priority, Privacy, Reminder, ReminderChannel
+from almanac.domain.events import (
+    Availability,
+    Event,
+    Participant,
+    Priority,
+    Privacy,
+    Reminder,
+    ReminderChannel,
+    span_of,
+)
 from almanac.domain.queries import EventFilter, EventOrder, EventSortKey, Page, PageRequest
+from almanac.domain.recurrence import (
+    Recurrence,
+    RecurrenceId,
+    RecurrenceLimits,
+    format_occurrence_key,
+    parse_occurrence_key,
+)
 from almanac.domain.users import Principal, normalize_email
 from almanac.storage import event_queries
 from almanac.storage.calendars import viewable_calendar_condition
@@ -28,6 +46,20 @@ def _fold(text: str | None) -> str | None:
     return None if text is None else text.casefold()
 
 
+def _recurrence_id(key: str) -> RecurrenceId | None:
+    """The stored occurrence key back as a recurrence id (keys are UTC, or dates for all-day series)."""
+    if not key:
+        return None
+    return parse_occurrence_key(key, tzid="UTC", all_day=len(key) == len("YYYYMMDD"))
+
+
+def _recurrence(row: EventRow) -> Recurrence | None:
+    if row.recurrence is None:
+        return None
+    # Stored lines carry UTC (or date) values, so the zone only matters for floating text, which is never stored.
+    return Recurrence.from_lines(row.recurrence.splitlines(), tzid=row.tzid, all_day=row.all_day)
+
+
 def _event(row: EventRow) -> Event:
     return Event(
         id=row.id,
@@ -41,6 +73,10 @@ def _event(row: EventRow) -> Event:
         starts_at=row.starts_at,
         ends_at=row.ends_at,
         tzid=row.tzid,
+        all_day=row.all_day,
+        recurrence=_recurrence(row),
+        recurrence_id=_recurrence_id(row.recurrence_key),
+        series_id=row.series_id,
         category_key=row.category_key,
         priority=Priority(row.priority),
         privacy=Privacy(row.privacy),
@@ -60,7 +96,7 @@ def _event(row: EventRow) -> Event:
     )
 
 
-def _fill(row: EventRow, event: Event) -> None:
+def _fill(row: EventRow, event: Event, limits: RecurrenceLimits) -> None:
     row.key = event.key
     row.uid = event.uid
     row.calendar_id = event.calendar_id
@@ -73,6 +109,14 @@ def _fill(row: EventRow, event: Event) -> None:
     row.starts_at = event.starts_at
     row.ends_at = event.ends_at
     row.tzid = event.tzid
+    row.all_day = event.all_day
+    lines = event.recurrence.to_lines() if event.recurrence is not None else []
+    row.recurrence = "\n".join(lines) if lines else None
+    row.series_id = event.series_id
+    row.recurrence_key = format_occurrence_key(event.recurrence_id) if event.recurrence_id is not None else ""
+    span = span_of(event, limits)
+    row.span_starts_at = span.first_start
+    row.span_ends_at = span.last_end
     row.category_key = event.category_key
     row.priority = event.priority.value
     row.privacy = event.privacy.value
@@ -138,13 +182,33 @@ def visible_condition(principal: Principal) -> ColumnElement[bool]:
     return or_(in_viewable_calendar, takes_part)
 
 
+def reaching_window_condition(window_start: datetime, window_end: datetime) -> ColumnElement[bool]:
+    """Events that may have an occurrence overlapping ``[window_start, window_end)``.
+
+    Single events and overrides: exactly the overlap rule of ``domain.series.overlaps``.
+    Masters: their stored series span reaches the window (a superset; expansion decides).
+    """
+    single = and_(
+        EventRow.recurrence.is_(None),
+        EventRow.starts_at < window_end,
+        or_(EventRow.ends_at > window_start, EventRow.starts_at == window_start),
+    )
+    series = and_(
+        EventRow.recurrence.is_not(None),
+        EventRow.span_starts_at < window_end,
+        or_(EventRow.span_ends_at.is_(None), EventRow.span_ends_at >= window_start),
+    )
+    return or_(single, series)
+
+
 class SqlEventRepository:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, recurrence_limits: RecurrenceLimits | None = None) -> None:
         self._session = session
+        self._limits = recurrence_limits or RecurrenceLimits()
 
     def add(self, event: Event) -> Event:
         row = EventRow()
-        _fill(row, event)
+        _fill(row, event, self._limits)
         self._session.add(row)
         self._session.flush()
         return _event(row)
@@ -167,7 +231,7 @@ class SqlEventRepository:
         row = self._session.get(EventRow, event.id)
         if row is None:
             raise LookupError(f"event {event.id} vanished during its unit of work")
-        _fill(row, event)
+        _fill(row, event, self._limits)
         self._session.flush()
         return _event(row)
 
@@ -197,6 +261,56 @@ class SqlEventRepository:
         rows = self._session.scalars(items_query.offset(page.offset).limit(page.limit)).all()
         total = self._session.scalar(total_query) or 0
         return Page(items=[_event(r) for r in rows], total=total)
+
+    # --- window queries (rules in domain.series) --------------------------------------------------------
+
+    def list_reaching(
+        self,
+        window_start: datetime,
+        window_end: datetime,
+        *,
+        visible_to: Principal | None = None,
+        own_calendars_of: Principal | None = None,
+        calendar_ids: Sequence[int] | None = None,
+        series_id: int | None = None,
+        category_key: str | None = None,
+        event_filter: EventFilter | None = None,
+        limit: int,
+    ) -> list[Event]:
+        conditions = [reaching_window_condition(window_start, window_end)]
+        if visible_to is not None and not visible_to.is_admin:
+            conditions.append(visible_condition(visible_to))
+        if own_calendars_of is not None:
+            conditions.append(
+                exists().where(
+                    CalendarRow.id == EventRow.calendar_id, event_queries.own_calendar_condition(own_calendars_of)
+                )
+            )
+        if calendar_ids is not None:
+            conditions.append(EventRow.calendar_id.in_(list(calendar_ids)))
+        if series_id is not None:
+            conditions.append(or_(EventRow.id == series_id, EventRow.series_id == series_id))
+        if category_key is not None:
+            conditions.append(EventRow.category_key == category_key)
+        if event_filter is not None:
+            conditions.extend(filter_conditions(replace(event_filter, period_start=None, period_end=None)))
+        query = select(EventRow).where(*conditions).order_by(EventRow.starts_at, EventRow.id).limit(limit)
+        return [_event(row) for row in self._session.scalars(query)]
+
+    def overridden_ids(self, series_ids: Sequence[int]) -> dict[int, set[RecurrenceId]]:
+        found: dict[int, set[RecurrenceId]] = {}
+        if not series_ids:
+            return found
+        query = select(EventRow.series_id, EventRow.recurrence_key).where(EventRow.series_id.in_(list(series_ids)))
+        for series_id, key in self._session.execute(query):
+            rid = _recurrence_id(key)
+            if series_id is not None and rid is not None:
+                found.setdefault(series_id, set()).add(rid)
+        return found
+
+    def list_overrides(self, series_id: int) -> list[Event]:
+        query = select(EventRow).where(EventRow.series_id == series_id).order_by(EventRow.starts_at, EventRow.id)
+        return [_event(row) for row in self._session.scalars(query)]
 
     # --- eXo face queries (rules in storage.event_queries) ---------------------------------------------
 

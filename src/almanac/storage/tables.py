@@ -138,7 +138,8 @@ class CalendarGrantRow(Base):
 class EventRow(Base):
     __tablename__ = "events"
     __table_args__ = (
-        UniqueConstraint("calendar_id", "uid"),
+        # A series' overrides share its UID (RFC 5545 §3.8.4.4); recurrence_key is "" on everything else.
+        UniqueConstraint("calendar_id", "uid", "recurrence_key"),
         Index("ix_events_calendar_id_starts_at", "calendar_id", "starts_at"),
     )
 
@@ -156,6 +157,16 @@ class EventRow(Base):
     starts_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     ends_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     tzid: Mapped[str] = mapped_column(String(64))
+    all_day: Mapped[bool] = mapped_column(Boolean, default=False)
+    # RRULE/RDATE/EXDATE content lines (UTC values), one per line; None for a single event.
+    recurrence: Mapped[str | None] = mapped_column(Text)
+    # An override: its master, and the occurrence key (YYYYMMDDTHHMMSSZ or YYYYMMDD) of the slot it replaces.
+    series_id: Mapped[int | None] = mapped_column(Id, ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    recurrence_key: Mapped[str] = mapped_column(String(20), default="")
+    # The whole series' first start and last end (None: never ends), so window queries
+    # expand only the series that can reach the window. Equal to starts_at/ends_at otherwise.
+    span_starts_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    span_ends_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     category_key: Mapped[str | None] = mapped_column(String(200))
     priority: Mapped[str] = mapped_column(String(10))
     privacy: Mapped[str] = mapped_column(String(10))

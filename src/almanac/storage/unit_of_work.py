@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from almanac.domain.recurrence import RecurrenceLimits
 from almanac.storage.accounts import (
     SqlGroupRepository,
     SqlSigninAttemptRepository,
@@ -32,8 +33,9 @@ class SqlUnitOfWork:
     deliveries: SqlDeliveryRepository
     webhooks: SqlWebhookRepository
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], recurrence_limits: RecurrenceLimits) -> None:
         self._session_factory = session_factory
+        self._recurrence_limits = recurrence_limits
         self._session: Session | None = None
 
     def __enter__(self) -> Self:
@@ -42,7 +44,7 @@ class SqlUnitOfWork:
         self.users = SqlUserRepository(session)
         self.groups = SqlGroupRepository(session)
         self.calendars = SqlCalendarRepository(session)
-        self.events = SqlEventRepository(session)
+        self.events = SqlEventRepository(session, self._recurrence_limits)
         self.tokens = SqlTokenRepository(session)
         self.signin_attempts = SqlSigninAttemptRepository(session)
         self.deliveries = SqlDeliveryRepository(session)
@@ -74,8 +76,9 @@ class SqlUnitOfWork:
 class SqlUnitOfWorkFactory:
     """Makes a fresh unit of work per use case; holds the engine's session factory."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, recurrence_limits: RecurrenceLimits | None = None) -> None:
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+        self._recurrence_limits = recurrence_limits or RecurrenceLimits()
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._sessions)
+        return SqlUnitOfWork(self._sessions, self._recurrence_limits)
