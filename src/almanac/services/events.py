@@ -22,6 +22,7 @@ from almanac.domain.permissions import can_edit_calendar, can_edit_event, can_re
 from almanac.domain.ports import UnitOfWork
 from almanac.domain.preconditions import IfMatch, entity_tag
 from almanac.domain.queries import EventFilter, EventOrder, Page, PageRequest
+from almanac.domain.recurrence import Recurrence
 from almanac.domain.users import Principal, User
 from almanac.domain.webhooks import MessageType
 from almanac.services.accounts import resolve_emails
@@ -52,6 +53,8 @@ class EventChanges:
     starts_at: datetime | Unset = UNSET
     ends_at: datetime | Unset = UNSET
     tzid: str | Unset = UNSET
+    all_day: bool | Unset = UNSET
+    recurrence: Recurrence | Unset | None = UNSET
     category_key: str | Unset | None = UNSET
     priority: Priority | Unset = UNSET
     privacy: Privacy | Unset = UNSET
@@ -259,6 +262,8 @@ _SIMPLE_FIELDS: Final = (
     "starts_at",
     "ends_at",
     "tzid",
+    "all_day",
+    "recurrence",
     "category_key",
     "priority",
     "privacy",
