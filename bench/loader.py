@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine, Table, text
 from almanac.domain.events import Event, span_of
 from almanac.domain.recurrence import Recurrence, RecurrenceLimits
 from almanac.domain.tokens import hash_secret
+from almanac.storage.events import span_class
 from almanac.storage.tables import (
     CalendarGrantRow,
     CalendarGroupRow,
@@ -223,6 +224,7 @@ def _series_columns(spec: EventSpec) -> dict[str, Any]:
         "recurrence_key": "",
         "span_starts_at": span.first_start,
         "span_ends_at": span.last_end,
+        "span_class": span_class(span.first_start, span.last_end),
     }
 
 

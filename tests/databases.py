@@ -48,18 +48,30 @@ def sqlite_copy(template: Path, directory: Path) -> str:
     return f"sqlite:///{target}"
 
 
-def postgres_worker_database(base_url: str) -> str:
-    """Create (if needed) and migrate this worker's own database; return its URL."""
+def _fresh_postgres_database(base_url: str, name: str) -> str:
+    """Drop and create an empty database ``name`` on the server of ``base_url``; return its URL."""
     url = make_url(base_url)
     if url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
-    name = f"almanac_test_{worker_suffix()}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    worker_url = url.set(database=name).render_as_string(hide_password=False)
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def unmigrated_database(directory: Path) -> str:
+    """An empty database on the configured backend (SQLite file in ``directory`` otherwise), for migration tests."""
+    base = backend_url()
+    if base:
+        return _fresh_postgres_database(base, f"almanac_test_{worker_suffix()}_scratch")
+    return f"sqlite:///{directory / 'unmigrated.db'}"
+
+
+def postgres_worker_database(base_url: str) -> str:
+    """Create (if needed) and migrate this worker's own database; return its URL."""
+    worker_url = _fresh_postgres_database(base_url, f"almanac_test_{worker_suffix()}")
     engine = build_engine(worker_url)
     upgrade_to_head(engine)
     engine.dispose()

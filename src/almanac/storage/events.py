@@ -117,6 +117,7 @@ def _fill(row: EventRow, event: Event, limits: RecurrenceLimits) -> None:
     span = span_of(event, limits)
     row.span_starts_at = span.first_start
     row.span_ends_at = span.last_end
+    row.span_class = span_class(span.first_start, span.last_end)
     row.category_key = event.category_key
     row.priority = event.priority.value
     row.privacy = event.privacy.value
@@ -182,23 +183,53 @@ def visible_condition(principal: Principal) -> ColumnElement[bool]:
     return or_(in_viewable_calendar, takes_part)
 
 
-def reaching_window_condition(window_start: datetime, window_end: datetime) -> ColumnElement[bool]:
-    """Events that may have an occurrence overlapping ``[window_start, window_end)``.
+SPAN_CLASSES: tuple[timedelta, ...] = (
+    timedelta(hours=1),
+    timedelta(days=1),
+    timedelta(days=7),
+    timedelta(days=31),
+    timedelta(days=92),
+    timedelta(days=183),
+    timedelta(days=366),
+)
+"""Upper bounds of the span classes; a longer (or endless) span is in class ``len(SPAN_CLASSES)``.
 
-    Single events and overrides: exactly the overlap rule of ``domain.series.overlaps``.
-    Masters: their stored series span reaches the window (a superset; expansion decides).
+Migration 0004 keeps a frozen copy: changing these means a migration that recomputes ``span_class``.
+"""
+_LONG = len(SPAN_CLASSES)
+
+
+def span_class(first_start: datetime, last_end: datetime | None) -> int:
+    """The class of a span: the index of the first bound it fits in, or ``_LONG``."""
+    if last_end is None:
+        return _LONG
+    length = last_end - first_start
+    return next((i for i, bound in enumerate(SPAN_CLASSES) if length <= bound), _LONG)
+
+
+def reaching_window_condition(window_start: datetime, window_end: datetime) -> ColumnElement[bool]:
+    """Events whose span (a single event's timing, a whole series' for a master) reaches the window.
+
+    A superset of the events with an occurrence overlapping ``[window_start,
+    window_end)``; ``domain.series.occurrences_in_window`` decides exactly. A span
+    of class ``i`` lasts at most ``SPAN_CLASSES[i]``, so if it reaches the window it
+    starts in ``[window_start - SPAN_CLASSES[i], window_end)``: one tight range scan
+    of the (span_class, span_starts_at) index per class, instead of every event that
+    starts before the window's end.
     """
-    single = and_(
-        EventRow.recurrence.is_(None),
-        EventRow.starts_at < window_end,
-        or_(EventRow.ends_at > window_start, EventRow.starts_at == window_start),
-    )
-    series = and_(
-        EventRow.recurrence.is_not(None),
-        EventRow.span_starts_at < window_end,
+    by_class = [
+        and_(
+            EventRow.span_class == i,
+            EventRow.span_starts_at >= window_start - bound,
+            EventRow.span_starts_at < window_end,
+        )
+        for i, bound in enumerate(SPAN_CLASSES)
+    ]
+    by_class.append(and_(EventRow.span_class == _LONG, EventRow.span_starts_at < window_end))
+    return and_(
+        or_(*by_class),
         or_(EventRow.span_ends_at.is_(None), EventRow.span_ends_at >= window_start),
     )
-    return or_(single, series)
 
 
 class SqlEventRepository:
@@ -279,13 +310,20 @@ class SqlEventRepository:
     ) -> list[Event]:
         conditions = [reaching_window_condition(window_start, window_end)]
         if visible_to is not None and not visible_to.is_admin:
-            conditions.append(visible_condition(visible_to))
-        if own_calendars_of is not None:
-            conditions.append(
-                exists().where(
-                    CalendarRow.id == EventRow.calendar_id, event_queries.own_calendar_condition(own_calendars_of)
-                )
+            # The viewable calendars are resolved first (a short list), as for own_calendars_of.
+            viewable = list(
+                self._session.scalars(select(CalendarRow.id).where(viewable_calendar_condition(visible_to)))
             )
+            takes_part = exists().where(
+                EventParticipantRow.event_id == EventRow.id, EventParticipantRow.user_id == visible_to.user_id
+            )
+            conditions.append(or_(EventRow.calendar_id.in_(viewable), takes_part))
+        if own_calendars_of is not None:
+            # Resolved first: a list of calendar ids lets the (calendar_id, span_class, span_starts_at)
+            # index bound each class's range scan to those calendars.
+            own_query = select(CalendarRow.id).where(event_queries.own_calendar_condition(own_calendars_of))
+            own = set(self._session.scalars(own_query))
+            calendar_ids = sorted(own if calendar_ids is None else own.intersection(calendar_ids))
         if calendar_ids is not None:
             conditions.append(EventRow.calendar_id.in_(list(calendar_ids)))
         if series_id is not None:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Text,
     TypeDecorator,
@@ -141,6 +142,8 @@ class EventRow(Base):
         # A series' overrides share its UID (RFC 5545 §3.8.4.4); recurrence_key is "" on everything else.
         UniqueConstraint("calendar_id", "uid", "recurrence_key"),
         Index("ix_events_calendar_id_starts_at", "calendar_id", "starts_at"),
+        Index("ix_events_span_class_span_starts_at", "span_class", "span_starts_at"),
+        Index("ix_events_calendar_id_span_class_span_starts_at", "calendar_id", "span_class", "span_starts_at"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
@@ -167,6 +170,9 @@ class EventRow(Base):
     # expand only the series that can reach the window. Equal to starts_at/ends_at otherwise.
     span_starts_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     span_ends_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    # How long the span is, in coarse classes (storage.events.SPAN_CLASSES): with the index on
+    # (span_class, span_starts_at) a window query is a few tight range scans instead of half the table.
+    span_class: Mapped[int] = mapped_column(SmallInteger)
     category_key: Mapped[str | None] = mapped_column(String(200))
     priority: Mapped[str] = mapped_column(String(10))
     privacy: Mapped[str] = mapped_column(String(10))

@@ -1,0 +1,65 @@
+"""Upgrading a populated database keeps every row and fills new columns correctly, on every backend."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from alembic import command
+from sqlalchemy import text
+
+from almanac.domain.users import normalize_email
+from almanac.storage.engine import build_engine
+from almanac.storage.migrate import alembic_config, upgrade_to_head
+from tests import databases
+
+_USER = (
+    "INSERT INTO users (id, username, email, email_key, display_name, is_admin, locale, tzid, created_at)"
+    " VALUES (1, 'alice', 'alice@example.com', :email_key, 'Alice', false, 'en', 'UTC', '2026-01-01 00:00:00')"
+)
+_CALENDAR = (
+    "INSERT INTO calendars (id, key, owner_id, name, color, tzid, is_default, created_at, updated_at)"
+    " VALUES (1, 'alice-default', 1, 'Alice', 'blue', 'UTC', true, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+)
+_EVENT = (
+    "INSERT INTO events (id, key, uid, calendar_id, author_id, summary, summary_folded, starts_at, ends_at, tzid,"
+    " priority, privacy, availability, created_at, updated_at, revision)"
+    " VALUES (:id, :key, :key, 1, 1, 'Old', 'old', :starts_at, :ends_at, 'UTC', 'none', 'private', 'busy',"
+    " '2026-01-01 00:00:00', '2026-01-01 00:00:00', 1)"
+)
+
+
+def test_recurrence_migration_gives_existing_events_their_own_span(tmp_path: Path) -> None:
+    engine = build_engine(databases.unmigrated_database(tmp_path))
+    try:
+        config = alembic_config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0003_reminders")
+        with engine.begin() as connection:
+            connection.execute(text(_USER), {"email_key": normalize_email("alice@example.com")})
+            connection.execute(text(_CALENDAR))
+            for event_id, starts_at, ends_at in (
+                (1, datetime(2026, 3, 1, 9), datetime(2026, 3, 1, 10)),  # an hour
+                (2, datetime(2026, 3, 1), datetime(2026, 3, 4)),  # three days
+                (3, datetime(2026, 1, 1), datetime(2027, 6, 1)),  # longer than a year
+            ):
+                connection.execute(
+                    text(_EVENT),
+                    {"id": event_id, "key": f"Event{event_id}", "starts_at": starts_at, "ends_at": ends_at},
+                )
+        upgrade_to_head(engine)
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT id, span_starts_at = starts_at, span_ends_at = ends_at, span_class, all_day,"
+                    " recurrence, recurrence_key FROM events ORDER BY id"
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    assert [tuple(row) for row in rows] == [
+        (1, True, True, 0, False, None, ""),
+        (2, True, True, 2, False, None, ""),
+        (3, True, True, 7, False, None, ""),
+    ]
