@@ -250,6 +250,9 @@ def test_expand_needs_both_dates_and_a_known_value(client: TestClient, make_acco
         "expand=occurrences は期間内の各回を一覧にします。"
         "filter[startDate] と filter[endDate] の両方を指定してください。"
     )
+    backwards = "filter[startDate]=2026-04-01T00:00:00Z&filter[endDate]=2026-03-01T00:00:00Z"
+    assert [e["field"] for e in expanded(client, alice, backwards).json()["errors"]] == ["window"]
+    assert listing(client, alice, backwards).json() == []  # without expand: simply nothing within
     unknown = listing(client, alice, f"expand=instances&{MARCH_APRIL}")
     assert unknown.status_code == 400
     assert unknown.json()["errors"][0]["field"] == "expand"
