@@ -34,6 +34,16 @@ class EventFilter:
     summary_contains: str | None = None
     description_contains: str | None = None
 
+    def within_period(self, starts_at: datetime, ends_at: datetime) -> bool:
+        """The period predicate for one span (an event, or one occurrence of a series), in plain Python.
+
+        Storage implements the same predicate in SQL for stored events; lists of
+        expanded occurrences apply this one to each occurrence's own start and end.
+        """
+        if self.period_start is not None and starts_at < self.period_start:
+            return False
+        return self.period_end is None or ends_at <= self.period_end
+
 
 @dataclass(frozen=True)
 class EventOrder:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Final
@@ -64,6 +64,11 @@ class EventChanges:
     participant_usernames: Sequence[str] | Unset = UNSET
 
 
+ChangesFor = Callable[[Event], EventChanges]
+"""Changes worked out from the stored event (on create: the blank event in its calendar) inside the unit
+of work, for faces whose input reads in the event's context (recurrence lines or dates in its time zone)."""
+
+
 @dataclass(frozen=True)
 class EventView:
     """An event with what every face renders beside it: its calendar, author and participants."""
@@ -78,7 +83,7 @@ REQUIRED_ON_CREATE: Final = ("summary", "starts_at", "ends_at")
 
 
 def create_event(
-    ctx: ServiceContext, *, principal: Principal, changes: EventChanges, calendar_key: str | None = None
+    ctx: ServiceContext, *, principal: Principal, changes: EventChanges | ChangesFor, calendar_key: str | None = None
 ) -> EventView:
     """Create an event in ``calendar_key`` (default: the caller's default calendar).
 
@@ -86,15 +91,23 @@ def create_event(
     (calendar unknown or unreadable), PermissionDeniedError (readable, not
     editable), InvalidInputError (every broken rule at once).
     """
-    missing = [name for name in REQUIRED_ON_CREATE if isinstance(getattr(changes, name), Unset)]
-    if missing:
-        raise InvalidInputError([Problem(name, "required", N_("This field is required.")) for name in missing])
+    if isinstance(changes, EventChanges):
+        _require_on_create(changes)
     with ctx.uow() as uow:
         calendar = _writable_calendar(uow, principal, calendar_key)
         event = new_event(ctx, principal, calendar)
+        if not isinstance(changes, EventChanges):
+            changes = changes(event)
+            _require_on_create(changes)
         apply_changes(uow, event, changes)
         check_event(event, ctx.event_limits)
         return store_new_event(ctx, uow, event, calendar)
+
+
+def _require_on_create(changes: EventChanges) -> None:
+    missing = [name for name in REQUIRED_ON_CREATE if isinstance(getattr(changes, name), Unset)]
+    if missing:
+        raise InvalidInputError([Problem(name, "required", N_("This field is required.")) for name in missing])
 
 
 def get_event(ctx: ServiceContext, *, principal: Principal, event_id: int) -> EventView:
@@ -109,10 +122,12 @@ def update_event(
     *,
     principal: Principal,
     event_id: int,
-    changes: EventChanges,
+    changes: EventChanges | ChangesFor,
     if_match: IfMatch | None = None,
 ) -> EventView:
     """Apply the changes and validate the result as a whole; a refused change stores nothing.
+
+    ``changes`` may be worked out from the stored event (``ChangesFor``), once it is locked and checked.
 
     With ``if_match``, the event must still carry one of the given entity tags
     (PreconditionFailedError otherwise); the check and the write are one
@@ -125,7 +140,7 @@ def update_event(
         if if_match is not None:
             if_match.require(entity_tag(event))
         updated = editable_copy(event)
-        apply_changes(uow, updated, changes)
+        apply_changes(uow, updated, changes if isinstance(changes, EventChanges) else changes(event))
         check_event(updated, ctx.event_limits)
         return store_changed_event(ctx, uow, event, updated, calendar)
 

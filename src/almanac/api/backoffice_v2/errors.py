@@ -48,6 +48,8 @@ WIRE_FIELDS: Final = {
     "participants": "recipients",
     "reminders": "notifications",
     "event_types": "eventTypes",
+    "tzid": "timeZone",
+    "all_day": "allDay",
 }
 
 

@@ -1,14 +1,21 @@
-"""The Back Office v2 routes: sign-in, refresh, sign-out and the six calendar-event methods of the seed."""
+"""The Back Office v2 routes: sign-in, refresh, sign-out, the six calendar-event methods of the seed,
+and the occurrences of recurring events (an expanded list, and one series' occurrences)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any, Final, TypeVar
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic_core import PydanticCustomError
 
 from almanac.api.auth import BearerPrincipal, Services
+from almanac.api.backoffice_v2.parameters import (
+    event_order,
+    expansion,
+    page_request,
+    parsed,
+    refuse_unknown_filters,
+)
+from almanac.api.backoffice_v2.rendering import event_read, occurrence_read
 from almanac.api.backoffice_v2.schemas import (
     ErrorRead,
     EventCreate,
@@ -19,11 +26,11 @@ from almanac.api.backoffice_v2.schemas import (
     SigninResponse,
     TokenRead,
 )
+from almanac.api.backoffice_v2.timing import changes_with_timing, create_sent
 from almanac.api.conditional import entity_tags, if_match
 from almanac.api.wire import (
     WIRE_TEMPLATES,
     checked_text,
-    format_duration,
     format_instant,
     parse_email,
     parse_instant,
@@ -31,15 +38,13 @@ from almanac.api.wire import (
 )
 from almanac.config import Settings
 from almanac.domain.errors import N_, InvalidInputError, NotFoundError, Problem
-from almanac.domain.events import Reminder
 from almanac.domain.preconditions import entity_tag, none_match
-from almanac.domain.queries import EventFilter, EventOrder, EventSortKey, PageRequest
+from almanac.domain.queries import EventFilter
 from almanac.services import auth
 from almanac.services import events as event_service
+from almanac.services import occurrences as occurrence_service
 from almanac.services.auth import IssuedToken, TokenPair
-from almanac.services.events import EventChanges, EventView
-
-T = TypeVar("T")
+from almanac.services.occurrence_pages import list_occurrence_page
 
 router = APIRouter(prefix="/api/v2")
 
@@ -55,18 +60,8 @@ _STALE: Final[dict[int | str, dict[str, Any]]] = {
     412: {"model": ErrorRead, "description": "If-Match given, and the event no longer carries that ETag."}
 }
 
-SORT_KEYS: Final = {
-    "starttime": EventSortKey.STARTS_AT,
-    "startdate": EventSortKey.STARTS_AT,
-    "endtime": EventSortKey.ENDS_AT,
-    "enddate": EventSortKey.ENDS_AT,
-    "name": EventSortKey.SUMMARY,
-    "caption": EventSortKey.SUMMARY,
-    "createtime": EventSortKey.CREATED_AT,
-    "updatetime": EventSortKey.UPDATED_AT,
-    "id": EventSortKey.ID,
-}
-FILTERS: Final = ("startDate", "endDate", "recipients", "name", "description")
+# Event objects leave out the optional properties that say nothing (see rendering).
+_SPARSE: Final[dict[str, Any]] = {"response_model_exclude_unset": True}
 _MAX_EVENT_ID: Final = 2**63 - 1
 
 
@@ -136,8 +131,15 @@ def _token(issued: IssuedToken) -> TokenRead:
 @router.get(
     "/calendars/events",
     response_model=list[EventRead],
+    **_SPARSE,
     tags=["Calendar events"],
     summary="Get a list of calendar events",
+    description=(
+        "Stored events, a series once (its first occurrence's times and its `recurrence`). With "
+        "`expand=occurrences` and both `filter[startDate]` and `filter[endDate]`: each occurrence lying within "
+        "the period instead, named by its series' `id` with its `recurrenceId` and `originalStartDate`; sorting "
+        "and paging apply to the occurrences, and X-Total-Count counts them."
+    ),
     responses={
         **_ERRORS,
         200: {
@@ -159,10 +161,12 @@ def list_calendar_events(
     ] = None,
     sort_order: Annotated[str | None, Query(description="asc (default) or desc; ties are broken by id.")] = None,
     filter_start: Annotated[
-        str | None, Query(alias="filter[startDate]", description="Events starting at or after this instant.")
+        str | None,
+        Query(alias="filter[startDate]", description="Events (or occurrences) starting at or after this instant."),
     ] = None,
     filter_end: Annotated[
-        str | None, Query(alias="filter[endDate]", description="Events ending at or before this instant.")
+        str | None,
+        Query(alias="filter[endDate]", description="Events (or occurrences) ending at or before this instant."),
     ] = None,
     filter_recipients: Annotated[
         str | None,
@@ -176,33 +180,51 @@ def list_calendar_events(
     filter_description: Annotated[
         str | None, Query(alias="filter[description]", description="Case-insensitive substring of the description.")
     ] = None,
+    expand: Annotated[
+        str | None,
+        Query(description="`occurrences`: list each occurrence of recurring events; needs both date filters."),
+    ] = None,
 ) -> list[EventRead]:
     settings = settings_of(request)
     problems: list[Problem] = []
-    _refuse_unknown_filters(request, problems)
-    page = _page(limit, offset, settings, problems)
-    order = _order(sort_by, sort_order, problems)
+    refuse_unknown_filters(request, problems)
+    page = page_request(limit, offset, settings, problems)
+    order = event_order(sort_by, sort_order, problems)
     event_filter = EventFilter(
-        period_start=_parsed("filter[startDate]", filter_start, parse_instant, problems),
-        period_end=_parsed("filter[endDate]", filter_end, parse_instant, problems),
+        period_start=parsed("filter[startDate]", filter_start, parse_instant, problems),
+        period_end=parsed("filter[endDate]", filter_end, parse_instant, problems),
         participant_emails=tuple(
             email
             for part in (filter_recipients or "").split(",")
-            if part.strip() and (email := _parsed("filter[recipients]", part, parse_email, problems)) is not None
+            if part.strip() and (email := parsed("filter[recipients]", part, parse_email, problems)) is not None
         ),
-        summary_contains=_parsed("filter[name]", filter_name, checked_text, problems) or None,
-        description_contains=_parsed("filter[description]", filter_description, checked_text, problems) or None,
+        summary_contains=parsed("filter[name]", filter_name, checked_text, problems) or None,
+        description_contains=parsed("filter[description]", filter_description, checked_text, problems) or None,
     )
+    expanded = expansion(expand, filter_start, filter_end, problems)
     if problems:
         raise InvalidInputError(problems)
+    if expanded and event_filter.period_start is not None and event_filter.period_end is not None:
+        occurrences = list_occurrence_page(
+            services,
+            principal=principal,
+            period_start=event_filter.period_start,
+            period_end=event_filter.period_end,
+            event_filter=event_filter,
+            order=order,
+            page=page,
+        )
+        response.headers["X-Total-Count"] = str(occurrences.total)
+        return [occurrence_read(found) for found in occurrences.items]
     found = event_service.list_events(services, principal=principal, event_filter=event_filter, order=order, page=page)
     response.headers["X-Total-Count"] = str(found.total)
-    return [_read(view) for view in found.items]
+    return [event_read(view) for view in found.items]
 
 
 @router.get(
     "/calendars/events/{eventId}",
     response_model=EventRead,
+    **_SPARSE,
     tags=["Calendar events"],
     summary="Get calendar event details",
     description="Carries a strong `ETag`; with `If-None-Match` holding it, the answer is 304 without a body.",
@@ -221,12 +243,13 @@ def get_calendar_event(
     if condition is not None and not none_match(tag, condition[0], any_tag=condition[1]):
         return Response(status_code=304, headers={"ETag": tag})
     response.headers["ETag"] = tag
-    return _read(view)
+    return event_read(view)
 
 
 @router.post(
     "/calendars/events",
     response_model=EventRead,
+    **_SPARSE,
     status_code=201,
     tags=["Calendar events"],
     summary="Add a calendar event",
@@ -236,18 +259,18 @@ def get_calendar_event(
 def add_calendar_event(
     body: EventCreate, request: Request, response: Response, services: Services, principal: BearerPrincipal
 ) -> EventRead:
-    changes = EventChanges(
-        summary=body.caption,
-        description=body.description,
-        starts_at=body.startDate,
-        ends_at=body.endDate,
-        reminders=body.notifications,
-        participant_emails=body.recipients,
+    fields: dict[str, Any] = {
+        "summary": body.caption,
+        "description": body.description,
+        "reminders": body.notifications,
+        "participant_emails": body.recipients,
+    }
+    view = event_service.create_event(
+        services, principal=principal, changes=changes_with_timing(fields, body, create_sent(body))
     )
-    view = event_service.create_event(services, principal=principal, changes=changes)
     response.headers["ETag"] = entity_tag(view.event)
     response.headers["Location"] = str(request.url_for("get_calendar_event", eventId=str(view.event.id)))
-    return _read(view)
+    return event_read(view)
 
 
 def update_calendar_event(
@@ -269,10 +292,6 @@ def update_calendar_event(
         fields["summary"] = body.caption
     if "description" in sent:
         fields["description"] = body.description
-    if "startDate" in sent:
-        fields["starts_at"] = body.startDate
-    if "endDate" in sent:
-        fields["ends_at"] = body.endDate
     if "notifications" in sent:
         fields["reminders"] = body.notifications
     if "recipients" in sent:
@@ -281,11 +300,11 @@ def update_calendar_event(
         services,
         principal=principal,
         event_id=_event_id(eventId),
-        changes=EventChanges(**fields),
+        changes=changes_with_timing(fields, body, sent),
         if_match=if_match(request.headers.get("if-match")),
     )
     response.headers["ETag"] = entity_tag(view.event)
-    return _read(view)
+    return event_read(view)
 
 
 _UPDATE_SUMMARY: Final = "Update a calendar event"
@@ -300,6 +319,7 @@ for _method in ("PUT", "PATCH"):  # one handler, two verbs: the seed calls them 
         methods=[_method],
         operation_id=f"update_calendar_event_{_method.lower()}",
         response_model=EventRead,
+        **_SPARSE,
         tags=["Calendar events"],
         summary=_UPDATE_SUMMARY,
         description=_UPDATE_DESCRIPTION,
@@ -326,32 +346,51 @@ def delete_calendar_event(
     return Response(status_code=204)
 
 
-# --- helpers of this face ------------------------------------------------------------------------------
-
-
-def _read(view: EventView) -> EventRead:
-    event = view.event
-    assert event.id is not None and event.created_at is not None and event.updated_at is not None
-    return EventRead(
-        id=event.id,
-        caption=event.summary,
-        description=event.description,
-        startDate=format_instant(event.starts_at),
-        endDate=format_instant(event.ends_at),
-        notifications=[_notification(r) for r in event.reminders],
-        recipients=[user.email for user in view.participants],
-        authorEmail=view.author.email,
-        # Record timestamps in the Back Office house style: whole seconds.
-        createTime=format_instant(event.created_at.replace(microsecond=0)),
-        updateTime=format_instant(event.updated_at.replace(microsecond=0)),
+@router.get(
+    "/calendars/events/{eventId}/occurrences",
+    response_model=list[EventRead],
+    **_SPARSE,
+    tags=["Calendar events"],
+    summary="Get the occurrences of a recurring event",
+    description=(
+        "The occurrences of the event's series overlapping the window [`from`, `to`), by start: computed ones, "
+        "overrides at their own times, cancelled ones left out. An override's id lists its whole series; a "
+        "single event lists itself when it overlaps."
+    ),
+    responses={
+        **_ERRORS,
+        **_NOT_FOUND,
+        200: {
+            "description": "The occurrences (a bare array); their number is in X-Total-Count.",
+            "headers": {"X-Total-Count": {"schema": {"type": "integer"}, "description": "Occurrences listed."}},
+        },
+    },
+)
+def list_calendar_event_occurrences(
+    eventId: str,  # noqa: N803 - the path parameter keeps the seed's name
+    response: Response,
+    services: Services,
+    principal: BearerPrincipal,
+    window_from: Annotated[str | None, Query(alias="from", description="Window start (required), with offset.")] = None,
+    window_to: Annotated[str | None, Query(alias="to", description="Window end (required, excluded).")] = None,
+) -> list[EventRead]:
+    event_id = _event_id(eventId)
+    problems: list[Problem] = []
+    bounds = [parsed(name, raw, parse_instant, problems) for name, raw in (("from", window_from), ("to", window_to))]
+    for name, raw in (("from", window_from), ("to", window_to)):
+        if raw is None:
+            problems.append(Problem(name, "required", N_("This parameter is required.")))
+    start, end = bounds
+    if problems or start is None or end is None:
+        raise InvalidInputError(problems)
+    found = occurrence_service.list_series_occurrences(
+        services, principal=principal, window_start=start, window_end=end, event_id=event_id
     )
+    response.headers["X-Total-Count"] = str(len(found))
+    return [occurrence_read(occurrence) for occurrence in found]
 
 
-def _notification(reminder: Reminder) -> str:
-    if reminder.before is not None:
-        return format_duration(reminder.before)
-    assert reminder.at is not None
-    return format_instant(reminder.at)
+# --- helpers of this face ------------------------------------------------------------------------------
 
 
 def _event_id(raw: str) -> int:
@@ -359,74 +398,3 @@ def _event_id(raw: str) -> int:
     if raw.isascii() and raw.isdigit() and 0 < int(raw) <= _MAX_EVENT_ID:
         return int(raw)
     raise NotFoundError(kind="event", id=shown(raw))
-
-
-def _parsed(name: str, raw: str | None, parse: Callable[[Any], T], problems: list[Problem]) -> T | None:
-    if raw is None:
-        return None
-    try:
-        return parse(raw)
-    except PydanticCustomError as exc:
-        problems.append(Problem(name, exc.type, WIRE_TEMPLATES.get(exc.type, exc.message()), dict(exc.context or {})))
-        return None
-
-
-def _page(limit: int | None, offset: int | None, settings: Settings, problems: list[Problem]) -> PageRequest:
-    size = settings.v2_default_limit if limit is None else limit
-    if not 1 <= size <= settings.v2_max_limit:
-        problems.append(
-            Problem(
-                "limit",
-                "out_of_range",
-                N_("Must be between %(min)s and %(max)s."),
-                {"min": 1, "max": settings.v2_max_limit},
-            )
-        )
-    skip = 0 if offset is None else offset
-    if skip < 0:
-        problems.append(Problem("offset", "out_of_range", N_("Must be at least %(ge)s."), {"ge": 0}))
-    return PageRequest(offset=max(skip, 0), limit=min(max(size, 1), settings.v2_max_limit))
-
-
-def _order(sort_by: str | None, sort_order: str | None, problems: list[Problem]) -> EventOrder:
-    key = EventSortKey.STARTS_AT
-    if sort_by is not None:
-        found = SORT_KEYS.get(sort_by.strip().lower())
-        if found is None:
-            problems.append(
-                Problem(
-                    "sort_by",
-                    "unknown_sort_key",
-                    N_("%(value)s is not a sort key; use one of: %(expected)s."),
-                    {"value": shown(sort_by), "expected": "startTime, endTime, name, createTime, updateTime, id"},
-                )
-            )
-        else:
-            key = found
-    descending = False
-    if sort_order is not None:
-        direction = sort_order.strip().lower()
-        if direction not in ("asc", "desc"):
-            problems.append(
-                Problem(
-                    "sort_order",
-                    "unknown_sort_order",
-                    N_("%(value)s is not a sort order; use asc or desc."),
-                    {"value": shown(sort_order)},
-                )
-            )
-        descending = direction == "desc"
-    return EventOrder(key=key, descending=descending)
-
-
-def _refuse_unknown_filters(request: Request, problems: list[Problem]) -> None:
-    for name in request.query_params:
-        if name.startswith("filter[") and name.removeprefix("filter[").removesuffix("]") not in FILTERS:
-            problems.append(
-                Problem(
-                    name,
-                    "unknown_filter",
-                    N_("%(value)s is not a filter; use one of: %(expected)s."),
-                    {"value": shown(name), "expected": ", ".join(FILTERS)},
-                )
-            )
