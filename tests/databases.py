@@ -1,12 +1,15 @@
 """Fresh databases for tests: SQLite by default, PostgreSQL when ALMANAC_TEST_DATABASE_URL names one.
 
 SQLite: the schema is migrated once into a template file, copied for every test.
-PostgreSQL: each pytest-xdist worker gets its own database, migrated once and
-emptied (TRUNCATE ... RESTART IDENTITY) before every test.
+PostgreSQL: each pytest-xdist worker of each checkout gets its own database,
+migrated once and emptied (TRUNCATE ... RESTART IDENTITY) before every test.
+The checkout's path is part of the name, so two clones (or git worktrees)
+testing against one server at once never drop each other's databases.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -26,7 +29,8 @@ def backend_url() -> str | None:
 
 
 def worker_suffix() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    checkout = hashlib.sha256(str(Path(__file__).resolve().parent).encode()).hexdigest()[:8]
+    return f"{checkout}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 
 def sqlite_template(directory: Path) -> Path:
