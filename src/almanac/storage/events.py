@@ -60,6 +60,10 @@ def _event(row: EventRow) -> Event:
     )
 
 
+#: The row mapper, for the other repositories that select events (free/busy).
+event_from_row = _event
+
+
 def _fill(row: EventRow, event: Event) -> None:
     row.key = event.key
     row.uid = event.uid

@@ -17,6 +17,8 @@ from almanac.storage.accounts import (
 from almanac.storage.calendars import SqlCalendarRepository
 from almanac.storage.deliveries import SqlDeliveryRepository
 from almanac.storage.events import SqlEventRepository
+from almanac.storage.people import SqlPeopleRepository
+from almanac.storage.secrets import SqlSecretRepository
 from almanac.storage.webhooks import SqlWebhookRepository
 
 
@@ -31,6 +33,8 @@ class SqlUnitOfWork:
     signin_attempts: SqlSigninAttemptRepository
     deliveries: SqlDeliveryRepository
     webhooks: SqlWebhookRepository
+    people: SqlPeopleRepository
+    secrets: SqlSecretRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -47,6 +51,8 @@ class SqlUnitOfWork:
         self.signin_attempts = SqlSigninAttemptRepository(session)
         self.deliveries = SqlDeliveryRepository(session)
         self.webhooks = SqlWebhookRepository(session)
+        self.people = SqlPeopleRepository(session)
+        self.secrets = SqlSecretRepository(session)
         return self
 
     def __exit__(

@@ -1,0 +1,71 @@
+"""Availability (free/busy): when users are busy within a window, for the users the caller may see.
+
+The interval source is one function, ``busy_intervals``: the events found by
+the overlap query (``PeopleRepository.busy_events``: ``starts_at < to`` and
+``ends_at > from``, so multi-day events count on every day they cover) become
+intervals through ``event_intervals``, are clipped to the window, and merged.
+``event_intervals`` is the seam for recurring events: it is where a series'
+occurrences within the window are expanded.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Iterator, Sequence
+
+from almanac.domain.events import Availability, Event
+from almanac.domain.people import Interval, SearchScope, merged
+from almanac.domain.ports import UnitOfWork
+from almanac.domain.users import Principal, User
+from almanac.services.context import ServiceContext
+
+
+def availabilities(
+    ctx: ServiceContext, *, principal: Principal, usernames: Sequence[str], window: Interval
+) -> dict[str, list[Interval] | None]:
+    """Username → the merged busy intervals within ``window`` (None when free), in the order asked.
+
+    Usernames that are unknown, or whose availability the caller may not see
+    (``ALMANAC_PARTICIPANT_SEARCH``: anyone with ``all``, else the caller and
+    related users), are left out alike, so the answer does not tell them apart.
+    """
+    with ctx.uow() as uow:
+        found: dict[str, User] = {}
+        for name in dict.fromkeys(usernames):
+            user = uow.users.get_by_username(name)
+            if user is not None and user.id is not None:
+                found[name] = user
+        ids = {u.id for u in found.values() if u.id is not None}
+        visible = ids if ctx.people.search is SearchScope.ALL else uow.people.related_ids(principal, ids)
+        busy = busy_intervals(uow, visible, window)
+        return {name: busy.get(user.id) or None for name, user in found.items() if user.id in visible}
+
+
+def busy_intervals(uow: UnitOfWork, user_ids: Collection[int], window: Interval) -> dict[int, list[Interval]]:
+    """User id → when that user is busy within ``window``: clipped to it, sorted, overlaps merged.
+
+    Busy: events not marked ``available`` (``busy`` and ``outside`` both count)
+    in the user's own personal calendars or taken part in by the user, unless
+    the user declined them.
+    """
+    events: dict[int, list[Event]] = defaultdict(list)
+    for user_id, event in uow.people.busy_events(user_ids, overlap_from=window.start, overlap_until=window.end):
+        events[user_id].append(event)
+    result: dict[int, list[Interval]] = {}
+    for user_id, found in events.items():
+        spans = [_clipped(span, window) for span in event_intervals(found, window)]
+        result[user_id] = merged([s for s in spans if s is not None])
+    return result
+
+
+def event_intervals(events: Iterable[Event], window: Interval) -> Iterator[Interval]:
+    """The busy spans of the events found for a window: today one per (single) event. A recurring event
+    yields its occurrences that overlap ``window`` here, each with its own availability."""
+    for event in events:
+        if event.availability is not Availability.AVAILABLE:
+            yield Interval(event.starts_at, event.ends_at)
+
+
+def _clipped(span: Interval, window: Interval) -> Interval | None:
+    start, end = max(span.start, window.start), min(span.end, window.end)
+    return Interval(start, end) if start < end else None
