@@ -149,7 +149,7 @@ class SqlPeopleRepository:
         )
         found: dict[tuple[int, int], tuple[int, Event]] = {}
         for statement in (taking_part, owning):
-            for user_id, row in self._session.execute(statement).tuples():
+            for user_id, row in self._session.execute(statement):
                 if user_id is not None:
                     found.setdefault((user_id, row.id), (user_id, event_from_row(row)))
         return sorted(found.values(), key=lambda pair: (pair[0], pair[1].starts_at, pair[1].id or 0))
