@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import ValidationError
 
+from almanac.config import Settings
 from almanac.domain.invitations import (
     AnswerLinkError,
     ExpiredAnswerLinkError,
@@ -110,3 +112,10 @@ def test_names_are_matched_folded_by_width_and_case() -> None:
     assert fold("ＳＡＴＯ Émile") == "sato émile"
     assert "\x1f" not in fold("a\x1fb")
     assert search_key("Mary Smith", "mary", "Mary@Example.org") == "mary smith\x1fmary\x1fmary@example.org"
+
+
+def test_a_configured_secret_key_must_be_long_enough() -> None:
+    with pytest.raises(ValidationError, match="at least 32 characters"):
+        Settings(secret_key="too-short")
+    configured = Settings(secret_key="k" * 32)
+    assert "k" * 32 not in repr(configured)
