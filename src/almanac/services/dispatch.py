@@ -56,9 +56,9 @@ def claim_due_deliveries(ctx: ServiceContext, *, worker_id: str, limit: int) -> 
     """Claim up to ``limit`` due deliveries and load what each needs to be sent.
 
     Deliveries that can no longer be sent are closed here instead: reminders of
-    a vanished event or recipient, invitations of someone no longer invited, reminders too late for their started
-    occurrence (``DeliveryPolicy.max_lateness``), messages of a removed or
-    paused webhook.
+    a vanished event or recipient, invitations of someone no longer invited,
+    reminders too late for their started occurrence
+    (``DeliveryPolicy.max_lateness``), messages of a removed or paused webhook.
     """
     owner = new_lease_owner(worker_id)
     with ctx.uow() as uow:
