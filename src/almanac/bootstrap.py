@@ -13,13 +13,16 @@ from almanac.api.app import create_app
 from almanac.config import Settings
 from almanac.domain.deliveries import DeliveryChannel, DeliveryPolicy
 from almanac.domain.events import EventLimits
+from almanac.domain.notices import InvitationNotice
+from almanac.domain.people import SearchScope
 from almanac.domain.ports import Channel, Clock, PasswordHasher
 from almanac.domain.recurrence import FREQUENCIES, RecurrenceLimits
+from almanac.ical.itip import invitation_request
 from almanac.notify.popup import PopupChannel
 from almanac.notify.smtp import SmtpChannel, SmtpSettings
 from almanac.notify.webhook import WebhookChannel
 from almanac.passwords import Argon2PasswordHasher
-from almanac.services.context import ServiceContext, SigninPolicy, TokenPolicy
+from almanac.services.context import InvitationPolicy, PeoplePolicy, ServiceContext, SigninPolicy, TokenPolicy
 from almanac.storage.engine import build_engine
 from almanac.storage.migrate import upgrade_to_head
 from almanac.storage.unit_of_work import SqlUnitOfWorkFactory
@@ -30,6 +33,13 @@ from almanac.worker.signal import WakeSignal
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+def invitation_calendar(notice: InvitationNotice, stamp: datetime) -> bytes:
+    """The .ics of an invitation mail: the iCalendar adapter, handed to the mail adapter."""
+    return invitation_request(
+        notice.event, organizer=notice.organizer, attendee=notice.attendee, attendees=notice.attendees, stamp=stamp
+    )
 
 
 @dataclass
@@ -60,7 +70,7 @@ class Container:
             timeout=s.smtp_timeout,
         )
         return {
-            DeliveryChannel.EMAIL: SmtpChannel(smtp),
+            DeliveryChannel.EMAIL: SmtpChannel(smtp, invitation_calendar=invitation_calendar),
             DeliveryChannel.POPUP: PopupChannel(),
             DeliveryChannel.WEBHOOK: WebhookChannel(timeout=s.webhook_timeout),
         }
@@ -128,5 +138,12 @@ def build_container(
             max_lateness=timedelta(seconds=settings.reminder_max_lateness_seconds),
         ),
         delivery_signal=signal,
+        invitations=InvitationPolicy(
+            link_secret=settings.secret_key.get_secret_value() if settings.secret_key else None,
+            link_ttl=timedelta(seconds=settings.invitation_link_ttl),
+        ),
+        people=PeoplePolicy(
+            search=SearchScope(settings.participant_search), min_length=settings.participant_search_min_length
+        ),
     )
     return Container(settings=settings, engine=engine, services=services, signal=signal)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///almanac.db"
@@ -65,6 +65,16 @@ class Settings(BaseSettings):
     # Seconds in max-age and s-maxage of cacheable eXo responses (its "cache_maxage", spec §1.8).
     exo_cache_max_age: PositiveInt = 7 * 24 * 3600
 
+    # eXo people: invitations, participant suggestions, availabilities (README "Invitations, people, availability").
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs the answer links of invitation mails; unset: a key generated once and kept in the store.",
+    )
+    invitation_link_ttl: PositiveInt = 30 * 24 * 3600
+    participant_search: Literal["exact", "related", "all"] = "related"
+    participant_search_min_length: Annotated[int, Field(ge=0, le=100)] = 2
+    availability_max_days: Annotated[int, Field(gt=0, le=3660)] = 366
+
     # Reminders and notifications (documented in the README).
     run_worker: bool = Field(default=True, description="`almanac serve` also runs the delivery worker in-process.")
     worker_poll_interval: Annotated[float, Field(gt=0, le=60)] = 1.0
@@ -112,6 +122,8 @@ class Settings(BaseSettings):
             raise ValueError("smtp_username and smtp_password go together")
         if "@" not in self.smtp_from:
             raise ValueError("smtp_from must be an email address")
+        if self.secret_key is not None and len(self.secret_key.get_secret_value()) < 32:
+            raise ValueError("secret_key must have at least 32 characters (e.g. `openssl rand -base64 32`)")
         if self.delivery_backoff_seconds > self.delivery_backoff_max_seconds:
             raise ValueError("delivery_backoff_seconds must not exceed delivery_backoff_max_seconds")
         return self

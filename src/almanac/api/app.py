@@ -9,6 +9,7 @@ from almanac.api.backoffice_v2.routes import router as backoffice_router
 from almanac.api.backoffice_v2.schemas import V2_TEMPLATES
 from almanac.api.errors import ErrorResponder
 from almanac.api.exo_v1 import PREFIX as EXO_PREFIX
+from almanac.api.exo_v1.answers import router as exo_answers_router
 from almanac.api.exo_v1.errors import ExoErrorRenderer
 from almanac.api.exo_v1.routes import router as exo_router
 from almanac.api.i18n import Translator
@@ -49,6 +50,11 @@ def create_app(*, services: ServiceContext, settings: Settings, translator: Tran
             {"name": "eXo events", "description": "eXo Calendar REST API v1: events and the event queries."},
             {"name": "eXo categories", "description": "eXo Calendar REST API v1: event categories."},
             {
+                "name": "eXo invitations",
+                "description": "eXo Calendar REST API v1: invitations, and the answer links of invitation mails.",
+            },
+            {"name": "eXo people", "description": "eXo Calendar REST API v1: participant suggestions, availability."},
+            {
                 "name": "Webhooks",
                 "description": "Signed JSON POSTs of reminders and event changes (see the README).",
             },
@@ -66,6 +72,7 @@ def create_app(*, services: ServiceContext, settings: Settings, translator: Tran
 
     app.include_router(backoffice_router)
     app.include_router(exo_router)
+    app.include_router(exo_answers_router)
     app.include_router(notifications_router)
 
     # Outermost last: size is checked before anything else reads the body.

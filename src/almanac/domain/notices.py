@@ -1,9 +1,10 @@
-"""What a channel is handed to deliver (a reminder to one person, or one webhook message) and what it answers."""
+"""What a channel is handed to deliver (a reminder or an invitation to one person, or one webhook message) and what
+it answers."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,6 +33,21 @@ class ReminderNotice:
 
 
 @dataclass(frozen=True)
+class InvitationNotice:
+    """Invite ``attendee`` to ``event`` on behalf of ``organizer``; ``answer_links`` maps each answer
+    (``yes``, ``no``, ``maybe``) to a signed URL that records it without signing in, valid until
+    ``links_expire_at``. ``attendees`` are every participant with their answer, for the iCalendar copy."""
+
+    delivery: Delivery
+    event: Event
+    organizer: User
+    attendee: User
+    attendees: tuple[tuple[User, str], ...] = ()
+    answer_links: Mapping[str, str] = field(default_factory=dict)
+    links_expire_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class WebhookNotice:
     """POST ``payload`` (JSON) to ``webhook``."""
 
@@ -40,7 +56,7 @@ class WebhookNotice:
     payload: Mapping[str, Any]
 
 
-Notice = ReminderNotice | WebhookNotice
+Notice = ReminderNotice | InvitationNotice | WebhookNotice
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from almanac.domain.calendars import Calendar
 from almanac.domain.deliveries import Delivery, DeliveryAttempt, DeliveryStatus
 from almanac.domain.events import Event
 from almanac.domain.notices import DeliveryReceipt, Notice
+from almanac.domain.people import SearchScope
 from almanac.domain.queries import EventFilter, EventOrder, Page, PageRequest
 from almanac.domain.recurrence import RecurrenceId
 from almanac.domain.sharing import CalendarKind
@@ -193,7 +194,11 @@ class DeliveryRepository(Protocol):
     def get(self, delivery_id: str) -> Delivery | None: ...
 
     def reminders_of_event(self, event_id: int) -> list[Delivery]:
-        """Every reminder delivery (any status) of the event; webhook deliveries excluded."""
+        """Every reminder delivery (any status) of the event; invitation and webhook deliveries excluded."""
+        ...
+
+    def invitations_of(self, event_id: int, recipient_id: int) -> list[Delivery]:
+        """The invitation mail deliveries (any status) of the event to one invitee."""
         ...
 
     def add_missing(self, deliveries: Sequence[Delivery]) -> int:
@@ -255,6 +260,39 @@ class DeliveryRepository(Protocol):
         ...
 
 
+class PeopleRepository(Protocol):
+    """What users may find of each other (``domain.people``): the participant directory and free/busy."""
+
+    def search(
+        self, principal: Principal, text: str, *, scope: SearchScope, min_length: int, page: PageRequest
+    ) -> Page[User]:
+        """Users matching ``text`` within ``scope`` for the principal (see ``SearchScope``); a substring match
+        needs at least ``min_length`` characters. Exact username/address matches first, then by name."""
+        ...
+
+    def related_ids(self, principal: Principal, user_ids: Collection[int]) -> set[int]:
+        """Those of ``user_ids`` related to the principal (``domain.people``)."""
+        ...
+
+    def busy_events(
+        self, user_ids: Collection[int], *, overlap_from: datetime, overlap_until: datetime
+    ) -> list[tuple[int, Event]]:
+        """(user id, event) for every event that makes one of the users busy and overlaps the window
+        (``starts_at < overlap_until`` and ``ends_at > overlap_from``): not ``available``, and either in a
+        personal calendar the user owns or taken part in by the user, unless the user declined it."""
+        ...
+
+
+class SecretRepository(Protocol):
+    """Server secrets generated once and shared by every process of one store."""
+
+    def get(self, name: str) -> str | None: ...
+
+    def get_or_create(self, name: str, value: str, *, created_at: datetime) -> str:
+        """The stored secret ``name``; stores ``value`` first if there is none (the first writer wins)."""
+        ...
+
+
 class WebhookRepository(Protocol):
     def add(self, webhook: Webhook) -> Webhook: ...
 
@@ -310,6 +348,12 @@ class UnitOfWork(Protocol):
 
     @property
     def webhooks(self) -> WebhookRepository: ...
+
+    @property
+    def people(self) -> PeopleRepository: ...
+
+    @property
+    def secrets(self) -> SecretRepository: ...
 
     def __enter__(self) -> Self: ...
 

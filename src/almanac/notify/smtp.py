@@ -7,7 +7,8 @@ from datetime import datetime
 
 import aiosmtplib
 
-from almanac.domain.notices import DeliveryFailure, DeliveryReceipt, Notice, ReminderNotice
+from almanac.domain.notices import DeliveryFailure, DeliveryReceipt, InvitationNotice, Notice, ReminderNotice
+from almanac.notify.invitation_mail import InvitationCalendar, compose_invitation
 from almanac.notify.mail import compose_reminder
 
 
@@ -24,16 +25,21 @@ class SmtpSettings:
 
 
 class SmtpChannel:
-    """Delivers ``ReminderNotice``s as mail. A 5xx answer is permanent (not retried); anything else is retried."""
+    """Delivers reminders and invitations as mail. A 5xx answer is permanent (not retried); anything else is
+    retried. ``invitation_calendar`` builds an invitation's .ics (without it, invitations cannot be sent)."""
 
-    def __init__(self, settings: SmtpSettings) -> None:
+    def __init__(self, settings: SmtpSettings, *, invitation_calendar: InvitationCalendar | None = None) -> None:
         self._settings = settings
+        self._invitation_calendar = invitation_calendar
 
     async def deliver(self, notice: Notice, *, now: datetime) -> DeliveryReceipt:
-        if not isinstance(notice, ReminderNotice):
-            raise DeliveryFailure("the email channel only sends reminders", permanent=True)
         s = self._settings
-        message = compose_reminder(notice, sender=s.sender, now=now)
+        if isinstance(notice, ReminderNotice):
+            message = compose_reminder(notice, sender=s.sender, now=now)
+        elif isinstance(notice, InvitationNotice) and self._invitation_calendar is not None:
+            message = compose_invitation(notice, sender=s.sender, now=now, calendar=self._invitation_calendar)
+        else:
+            raise DeliveryFailure("the email channel only sends reminders and invitations", permanent=True)
         try:
             _, reply = await aiosmtplib.send(
                 message,

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from almanac.domain.deliveries import DeliveryPolicy
 from almanac.domain.events import EventLimits
+from almanac.domain.people import SearchScope
 from almanac.domain.ports import Clock, DeliverySignal, PasswordHasher, UnitOfWorkFactory
 
 
@@ -23,6 +24,24 @@ class SigninPolicy:
 
     max_failures: int = 5
     window: timedelta = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class InvitationPolicy:
+    """Answer links of invitation mails: signed with ``link_secret`` (None: a secret generated once and kept in
+    the store, so every process of one store agrees on it) and valid for ``link_ttl`` after the mail is made."""
+
+    link_secret: str | None = field(default=None, repr=False)
+    link_ttl: timedelta = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class PeoplePolicy:
+    """Who finds whom in participant suggestions, and whose availability a caller sees (``SearchScope``);
+    a substring search needs ``min_length`` characters (exact username/address matches need none)."""
+
+    search: SearchScope = SearchScope.RELATED
+    min_length: int = 2
 
 
 class NoDeliverySignal:
@@ -42,5 +61,7 @@ class ServiceContext:
     signin: SigninPolicy = field(default_factory=SigninPolicy)
     deliveries: DeliveryPolicy = field(default_factory=DeliveryPolicy)
     delivery_signal: DeliverySignal = field(default_factory=NoDeliverySignal)
+    invitations: InvitationPolicy = field(default_factory=InvitationPolicy)
+    people: PeoplePolicy = field(default_factory=PeoplePolicy)
     # The most stored events one window query may consider (a guard-rail: broader queries are refused).
     window_max_events: int = 50_000

@@ -18,11 +18,13 @@ from typing import Any
 
 from almanac.domain.deliveries import Delivery, DeliveryAttempt, DeliveryChannel, DeliveryStatus, is_stale
 from almanac.domain.events import Event
+from almanac.domain.invitations import INVITATION_DELIVERY_TYPE
 from almanac.domain.notices import DeliveryFailure, DeliveryReceipt, Notice, ReminderNotice, WebhookNotice
 from almanac.domain.ports import UnitOfWork
 from almanac.domain.users import User
 from almanac.domain.webhooks import MessageType, Webhook
 from almanac.services.context import ServiceContext
+from almanac.services.invitations import invitation_notice
 from almanac.services.scheduling import announce, event_document, queue_webhook_deliveries
 
 
@@ -54,15 +56,15 @@ def claim_due_deliveries(ctx: ServiceContext, *, worker_id: str, limit: int) -> 
     """Claim up to ``limit`` due deliveries and load what each needs to be sent.
 
     Deliveries that can no longer be sent are closed here instead: reminders of
-    a vanished event or recipient, reminders too late for their started
-    occurrence (``DeliveryPolicy.max_lateness``), messages of a removed or
-    paused webhook.
+    a vanished event or recipient, invitations of someone no longer invited,
+    reminders too late for their started occurrence
+    (``DeliveryPolicy.max_lateness``), messages of a removed or paused webhook.
     """
     owner = new_lease_owner(worker_id)
     with ctx.uow() as uow:
         now = ctx.clock.now()
         claimed = uow.deliveries.claim_due(now=now, owner=owner, lease_until=now + ctx.deliveries.lease, limit=limit)
-        loader = _Loader(uow)
+        loader = _Loader(ctx, uow)
         notices: list[Notice] = []
         for delivery in claimed:
             notice, reason = loader.notice(delivery)
@@ -140,7 +142,8 @@ def next_due_at(ctx: ServiceContext) -> datetime | None:
 class _Loader:
     """Loads events, users and webhooks once per batch (many deliveries share them)."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, ctx: ServiceContext, uow: UnitOfWork) -> None:
+        self._ctx = ctx
         self._uow = uow
         self._events: dict[int, Event | None] = {}
         self._users: dict[int, User | None] = {}
@@ -154,6 +157,8 @@ class _Loader:
             return WebhookNotice(delivery=delivery, webhook=hook, payload=dict(delivery.payload or {})), None
         event = self._event(delivery.event_id)
         recipient = self._user(delivery.recipient_id)
+        if delivery.event_type == INVITATION_DELIVERY_TYPE:
+            return invitation_notice(self._ctx, self._uow, delivery, event=event, recipient=recipient)
         if event is None or recipient is None:
             return None, "the event or the recipient no longer exists"
         return ReminderNotice(delivery=delivery, event=event, recipient=recipient), None

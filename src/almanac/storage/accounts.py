@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from almanac.domain.people import search_key
 from almanac.domain.tokens import Token, TokenKind
 from almanac.domain.users import Group, Membership, User, normalize_email
 from almanac.storage.tables import GroupRow, MembershipRow, SigninFailureRow, TokenRow, UserRow
@@ -27,6 +28,10 @@ def _user(row: UserRow) -> User:
     )
 
 
+#: The row mapper, for the other repositories that select users (participant suggestions).
+user_from_row = _user
+
+
 class SqlUserRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -42,6 +47,7 @@ class SqlUserRepository:
             locale=user.locale,
             tzid=user.tzid,
             created_at=user.created_at,
+            search_folded=search_key(user.display_name, user.username, user.email),
         )
         self._session.add(row)
         self._session.flush()

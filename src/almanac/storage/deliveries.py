@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, and_, delete, exists, func, insert, or_, s
 from sqlalchemy.orm import Session
 
 from almanac.domain.deliveries import Delivery, DeliveryAttempt, DeliveryChannel, DeliveryStatus
+from almanac.domain.invitations import INVITATION_DELIVERY_TYPE
 from almanac.storage.tables import DeliveryAttemptRow, DeliveryRow, EventReminderRow, EventRow, ReminderHorizonRow
 
 _VISIBLE_POPUP = (DeliveryStatus.PENDING.value, DeliveryStatus.CLAIMED.value, DeliveryStatus.SENT.value)
@@ -85,9 +86,18 @@ class SqlDeliveryRepository:
         return _delivery(row) if row else None
 
     def reminders_of_event(self, event_id: int) -> list[Delivery]:
+        # Only reminders carry a reminder key: invitation mails and webhook messages are not replanned.
+        rows = self._session.scalars(
+            select(DeliveryRow).where(DeliveryRow.event_id == event_id, DeliveryRow.reminder_key.is_not(None))
+        ).all()
+        return [_delivery(r) for r in rows]
+
+    def invitations_of(self, event_id: int, recipient_id: int) -> list[Delivery]:
         rows = self._session.scalars(
             select(DeliveryRow).where(
-                DeliveryRow.event_id == event_id, DeliveryRow.channel != DeliveryChannel.WEBHOOK.value
+                DeliveryRow.event_id == event_id,
+                DeliveryRow.recipient_id == recipient_id,
+                DeliveryRow.event_type == INVITATION_DELIVERY_TYPE,
             )
         ).all()
         return [_delivery(r) for r in rows]

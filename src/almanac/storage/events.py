@@ -96,6 +96,10 @@ def _event(row: EventRow) -> Event:
     )
 
 
+#: The row mapper, for the other repositories that select events (free/busy).
+event_from_row = _event
+
+
 def _fill(row: EventRow, event: Event, limits: RecurrenceLimits) -> None:
     row.key = event.key
     row.uid = event.uid

@@ -69,6 +69,8 @@ class UserRow(Base):
     locale: Mapped[str] = mapped_column(String(35), default="en")
     tzid: Mapped[str] = mapped_column(String(64), default="UTC")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # domain.people.search_key(display name, username, email): participant suggestions match on it.
+    search_folded: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class GroupRow(Base):
@@ -296,3 +298,13 @@ class ReminderHorizonRow(Base):
 
     event_id: Mapped[int] = mapped_column(Id, ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
     planned_until: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class ServerSecretRow(Base):
+    """A secret generated once per store (e.g. the key of invitation answer links), shared by every process."""
+
+    __tablename__ = "server_secrets"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -18,6 +18,8 @@ from almanac.storage.accounts import (
 from almanac.storage.calendars import SqlCalendarRepository
 from almanac.storage.deliveries import SqlDeliveryRepository
 from almanac.storage.events import SqlEventRepository
+from almanac.storage.people import SqlPeopleRepository
+from almanac.storage.secrets import SqlSecretRepository
 from almanac.storage.webhooks import SqlWebhookRepository
 
 
@@ -32,6 +34,8 @@ class SqlUnitOfWork:
     signin_attempts: SqlSigninAttemptRepository
     deliveries: SqlDeliveryRepository
     webhooks: SqlWebhookRepository
+    people: SqlPeopleRepository
+    secrets: SqlSecretRepository
 
     def __init__(self, session_factory: sessionmaker[Session], recurrence_limits: RecurrenceLimits) -> None:
         self._session_factory = session_factory
@@ -49,6 +53,8 @@ class SqlUnitOfWork:
         self.signin_attempts = SqlSigninAttemptRepository(session)
         self.deliveries = SqlDeliveryRepository(session)
         self.webhooks = SqlWebhookRepository(session)
+        self.people = SqlPeopleRepository(session)
+        self.secrets = SqlSecretRepository(session)
         return self
 
     def __exit__(

@@ -76,6 +76,12 @@ EXO_CODES: Final = frozenset(
         "offset",
         "limit",
         "jsonp",
+        "invitation",
+        "participant",
+        "status",
+        "usernames",
+        "fromDate",
+        "toDate",
     }
 )
 

@@ -46,6 +46,9 @@ class Hrefs:
     def category(self, key: str) -> str:
         return f"{self.root}/categories/{key}"
 
+    def invitation(self, invitation_id: str) -> str:
+        return f"{self.root}/invitations/{invitation_id}"
+
 
 def permission_text(entries: list[str]) -> str:
     """``"john;/platform/users/:*.*;"``: every entry followed by ``;``, ``""`` when none (spec §3.1)."""

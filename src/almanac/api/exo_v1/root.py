@@ -19,6 +19,10 @@ SUB_RESOURCES: Final = (
     "/events/{id}",
     "/categories",
     "/categories/{id}",
+    "/events/{id}/invitations",
+    "/invitations/{id}",
+    "/participants",
+    "/availabilities",
 )
 
 
