@@ -11,9 +11,11 @@ from sqlalchemy import Engine
 
 from almanac.api.app import create_app
 from almanac.config import Settings
+from almanac.domain.attachments import AttachmentPolicy
 from almanac.domain.deliveries import DeliveryChannel, DeliveryPolicy
 from almanac.domain.events import EventLimits
 from almanac.domain.ports import Channel, Clock, PasswordHasher
+from almanac.media_types import FiletypeSniffer
 from almanac.notify.popup import PopupChannel
 from almanac.notify.smtp import SmtpChannel, SmtpSettings
 from almanac.notify.webhook import WebhookChannel
@@ -114,5 +116,13 @@ def build_container(
             max_lateness=timedelta(seconds=settings.reminder_max_lateness_seconds),
         ),
         delivery_signal=signal,
+        attachments=AttachmentPolicy(
+            max_file_bytes=settings.attachment_max_file_bytes,
+            max_owner_bytes=settings.attachment_max_item_bytes,
+            max_owner_files=settings.attachment_max_item_files,
+            upload_ttl=timedelta(seconds=settings.upload_ttl_seconds),
+            max_pending_upload_bytes=settings.upload_max_pending_bytes,
+        ),
+        sniffer=FiletypeSniffer(),
     )
     return Container(settings=settings, engine=engine, services=services, signal=signal)

@@ -10,6 +10,7 @@ from almanac.api.backoffice_v2.schemas import V2_TEMPLATES
 from almanac.api.errors import ErrorResponder
 from almanac.api.exo_v1 import PREFIX as EXO_PREFIX
 from almanac.api.exo_v1.errors import ExoErrorRenderer
+from almanac.api.exo_v1.files import UPLOAD_PATHS, upload_body_limit
 from almanac.api.exo_v1.routes import router as exo_router
 from almanac.api.i18n import Translator
 from almanac.api.middleware import (
@@ -48,6 +49,12 @@ def create_app(*, services: ServiceContext, settings: Settings, translator: Tran
             {"name": "eXo calendars", "description": "eXo Calendar REST API v1: calendars and sharing."},
             {"name": "eXo events", "description": "eXo Calendar REST API v1: events and the event queries."},
             {"name": "eXo categories", "description": "eXo Calendar REST API v1: event categories."},
+            {"name": "eXo tasks", "description": "eXo Calendar REST API v1: tasks (to-dos) of calendars."},
+            {
+                "name": "eXo attachments",
+                "description": "eXo Calendar REST API v1: files of events and tasks, their content, and uploads.",
+            },
+            {"name": "eXo feeds", "description": "eXo Calendar REST API v1: a user's feeds and their RSS."},
             {
                 "name": "Webhooks",
                 "description": "Signed JSON POSTs of reminders and event changes (see the README).",
@@ -72,5 +79,11 @@ def create_app(*, services: ServiceContext, settings: Settings, translator: Tran
     app.add_middleware(JsonBodyMiddleware, prefixes=(BACKOFFICE_PREFIX + "/", EXO_PREFIX))
     app.add_middleware(TrailingSlashMiddleware, prefixes=(BACKOFFICE_PREFIX + "/", EXO_PREFIX + "/"))
     app.add_middleware(SecurityHeadersMiddleware)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, responder=responder.respond)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        responder=responder.respond,
+        upload_paths=UPLOAD_PATHS,
+        upload_max_bytes=max(settings.max_body_bytes, upload_body_limit(settings)),
+    )
     return app

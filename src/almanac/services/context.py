@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from almanac.domain.attachments import AttachmentPolicy, ContentSniffer, NoSniffing
 from almanac.domain.deliveries import DeliveryPolicy
 from almanac.domain.events import EventLimits
 from almanac.domain.ports import Clock, DeliverySignal, PasswordHasher, UnitOfWorkFactory
@@ -42,3 +43,5 @@ class ServiceContext:
     signin: SigninPolicy = field(default_factory=SigninPolicy)
     deliveries: DeliveryPolicy = field(default_factory=DeliveryPolicy)
     delivery_signal: DeliverySignal = field(default_factory=NoDeliverySignal)
+    attachments: AttachmentPolicy = field(default_factory=AttachmentPolicy)
+    sniffer: ContentSniffer = field(default_factory=NoSniffing)

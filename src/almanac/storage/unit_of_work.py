@@ -14,9 +14,12 @@ from almanac.storage.accounts import (
     SqlTokenRepository,
     SqlUserRepository,
 )
+from almanac.storage.attachments import SqlAttachmentRepository, SqlUploadRepository
 from almanac.storage.calendars import SqlCalendarRepository
 from almanac.storage.deliveries import SqlDeliveryRepository
 from almanac.storage.events import SqlEventRepository
+from almanac.storage.feeds import SqlFeedRepository
+from almanac.storage.tasks import SqlTaskRepository
 from almanac.storage.webhooks import SqlWebhookRepository
 
 
@@ -31,6 +34,10 @@ class SqlUnitOfWork:
     signin_attempts: SqlSigninAttemptRepository
     deliveries: SqlDeliveryRepository
     webhooks: SqlWebhookRepository
+    tasks: SqlTaskRepository
+    attachments: SqlAttachmentRepository
+    uploads: SqlUploadRepository
+    feeds: SqlFeedRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -47,6 +54,10 @@ class SqlUnitOfWork:
         self.signin_attempts = SqlSigninAttemptRepository(session)
         self.deliveries = SqlDeliveryRepository(session)
         self.webhooks = SqlWebhookRepository(session)
+        self.tasks = SqlTaskRepository(session)
+        self.attachments = SqlAttachmentRepository(session)
+        self.uploads = SqlUploadRepository(session)
+        self.feeds = SqlFeedRepository(session)
         return self
 
     def __exit__(

@@ -76,6 +76,10 @@ EXO_CODES: Final = frozenset(
         "offset",
         "limit",
         "jsonp",
+        "status",
+        "uploadResources",
+        "calendarIds",
+        "file",
     }
 )
 
