@@ -73,8 +73,6 @@ def create_task_in_calendar(
     """Create a task (spec §5.6.2). Checks in order: unknown calendar (NotFoundError), ``rejected``, edit
     permission (PermissionDeniedError), start strictly before due, delegates are users, the task limits, then
     ``uploads`` (InvalidInputError, AttachmentTooLargeError). ``summary``, ``starts_at``, ``due_at`` must be set."""
-    if isinstance(changes.starts_at, Unset) or isinstance(changes.due_at, Unset) or isinstance(changes.summary, Unset):
-        raise ValueError("create_task_in_calendar needs summary, starts_at and due_at")
     with ctx.uow() as uow:
         calendar = uow.calendars.get_by_key(calendar_key)
         if calendar is None or calendar.id is None:
@@ -83,6 +81,12 @@ def create_task_in_calendar(
             raise rejected
         if not can_edit_calendar(principal, calendar):
             raise PermissionDeniedError()
+        if (
+            isinstance(changes.starts_at, Unset)
+            or isinstance(changes.due_at, Unset)
+            or isinstance(changes.summary, Unset)
+        ):
+            raise ValueError("create_task_in_calendar needs summary, starts_at and due_at")
         now = ctx.clock.now()
         task = Task(
             calendar_id=calendar.id,

@@ -55,7 +55,7 @@ def list_event_attachments(
 
 @router.post("/events/{event_id}/attachments", status_code=201, summary="Attach files to an event (multipart)")
 async def add_event_attachments(request: Request, exo: Exo, event_id: str) -> Response:
-    files = await read_files(request, max_files=exo.settings.attachment_max_item_files)
+    files = await read_files(request)
     await run_in_threadpool(
         attachment_service.add_event_attachments,
         exo.services,
@@ -84,7 +84,7 @@ def list_task_attachments(
 
 @router.post("/tasks/{task_id}/attachments", status_code=201, summary="Attach files to a task (multipart)")
 async def add_task_attachments(request: Request, exo: Exo, task_id: str) -> Response:
-    files = await read_files(request, max_files=exo.settings.attachment_max_item_files)
+    files = await read_files(request)
     await run_in_threadpool(
         attachment_service.add_task_attachments,
         exo.services,
@@ -132,7 +132,7 @@ def delete_attachment(exo: Exo, attachment_id: str) -> Response:
 
 @router.post("/uploads", status_code=201, summary="Upload files ahead, for uploadResources (not in eXo's API)")
 async def create_uploads(request: Request, exo: Exo) -> Response:
-    files = await read_files(request, max_files=exo.settings.attachment_max_item_files)
+    files = await read_files(request)
     uploads = await run_in_threadpool(
         attachment_service.stage_uploads, exo.services, principal=exo.principal, files=files
     )

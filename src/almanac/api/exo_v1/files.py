@@ -23,6 +23,8 @@ from almanac.services.attachment_files import IncomingFile
 UPLOAD_PATHS: Final = re.compile(re.escape(PREFIX) + r"/(?:uploads|(?:events|tasks)/[^/]+/attachments)")
 #: Room for the multipart boundaries and part headers around the files themselves.
 MULTIPART_OVERHEAD: Final = 256 * 1024
+#: Parts the parser accepts at all; how many files an item may have is the use case's rule (a clear 413).
+MAX_FORM_FILES: Final = 1000
 MAX_FORM_FIELDS: Final = 100
 MAX_FIELD_BYTES: Final = 64 * 1024
 
@@ -39,7 +41,7 @@ def upload_body_limit(settings: Settings) -> int:
     return max(settings.attachment_max_item_bytes, settings.upload_max_pending_bytes) + MULTIPART_OVERHEAD
 
 
-async def read_files(request: Request, *, max_files: int) -> list[IncomingFile]:
+async def read_files(request: Request) -> list[IncomingFile]:
     """Every part with a non-empty file name becomes a file (spec §5.5.2); other parts are ignored.
 
     The part's own Content-Type is ignored: the type is decided from the content
@@ -49,7 +51,7 @@ async def read_files(request: Request, *, max_files: int) -> list[IncomingFile]:
     if not content_type.strip().lower().startswith("multipart/form-data"):
         raise rejected("file", NOT_MULTIPART)
     try:
-        form = await request.form(max_files=max_files, max_fields=MAX_FORM_FIELDS, max_part_size=MAX_FIELD_BYTES)
+        form = await request.form(max_files=MAX_FORM_FILES, max_fields=MAX_FORM_FIELDS, max_part_size=MAX_FIELD_BYTES)
     except (HTTPException, MultiPartException) as exc:
         reason = exc.detail if isinstance(exc, HTTPException) else exc.message
         raise rejected("file", BAD_MULTIPART, reason=str(reason)[:200]) from None
