@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from almanac.api.app import create_app
 from almanac.config import Settings
+from almanac.domain.attachments import AttachmentPolicy
 from almanac.domain.deliveries import DeliveryChannel, DeliveryPolicy
 from almanac.domain.events import EventLimits
 from almanac.domain.notices import InvitationNotice
@@ -18,6 +19,7 @@ from almanac.domain.people import SearchScope
 from almanac.domain.ports import Channel, Clock, PasswordHasher
 from almanac.domain.recurrence import FREQUENCIES, RecurrenceLimits
 from almanac.ical.itip import invitation_request
+from almanac.media_types import FiletypeSniffer
 from almanac.notify.popup import PopupChannel
 from almanac.notify.smtp import SmtpChannel, SmtpSettings
 from almanac.notify.webhook import WebhookChannel
@@ -145,5 +147,13 @@ def build_container(
         people=PeoplePolicy(
             search=SearchScope(settings.participant_search), min_length=settings.participant_search_min_length
         ),
+        attachments=AttachmentPolicy(
+            max_file_bytes=settings.attachment_max_file_bytes,
+            max_owner_bytes=settings.attachment_max_item_bytes,
+            max_owner_files=settings.attachment_max_item_files,
+            upload_ttl=timedelta(seconds=settings.upload_ttl_seconds),
+            max_pending_upload_bytes=settings.upload_max_pending_bytes,
+        ),
+        sniffer=FiletypeSniffer(),
     )
     return Container(settings=settings, engine=engine, services=services, signal=signal)

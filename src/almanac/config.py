@@ -74,6 +74,15 @@ class Settings(BaseSettings):
     participant_search: Literal["exact", "related", "all"] = "related"
     participant_search_min_length: Annotated[int, Field(ge=0, le=100)] = 2
     availability_max_days: Annotated[int, Field(gt=0, le=3660)] = 366
+    # Attachments and uploads (eXo v1), kept in the database. Bytes per file, per event or task, and per user's
+    # pending uploads; an upload not attached within upload_ttl_seconds is removed.
+    attachment_max_file_bytes: PositiveInt = 10 * 1024 * 1024
+    attachment_max_item_bytes: PositiveInt = 25 * 1024 * 1024
+    attachment_max_item_files: Annotated[int, Field(gt=0, le=10_000)] = 100
+    upload_max_pending_bytes: PositiveInt = 50 * 1024 * 1024
+    upload_ttl_seconds: PositiveInt = 24 * 3600
+    # Items in one RSS stream of an eXo feed (the ones that start last).
+    exo_feed_max_items: Annotated[int, Field(gt=0, le=10_000)] = 100
 
     # Reminders and notifications (documented in the README).
     run_worker: bool = Field(default=True, description="`almanac serve` also runs the delivery worker in-process.")
@@ -124,6 +133,10 @@ class Settings(BaseSettings):
             raise ValueError("smtp_from must be an email address")
         if self.secret_key is not None and len(self.secret_key.get_secret_value()) < 32:
             raise ValueError("secret_key must have at least 32 characters (e.g. `openssl rand -base64 32`)")
+        if self.attachment_max_file_bytes > self.attachment_max_item_bytes:
+            raise ValueError("attachment_max_file_bytes must not exceed attachment_max_item_bytes")
+        if self.attachment_max_file_bytes > self.upload_max_pending_bytes:
+            raise ValueError("attachment_max_file_bytes must not exceed upload_max_pending_bytes")
         if self.delivery_backoff_seconds > self.delivery_backoff_max_seconds:
             raise ValueError("delivery_backoff_seconds must not exceed delivery_backoff_max_seconds")
         return self

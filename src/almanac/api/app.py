@@ -11,6 +11,7 @@ from almanac.api.errors import ErrorResponder
 from almanac.api.exo_v1 import PREFIX as EXO_PREFIX
 from almanac.api.exo_v1.answers import router as exo_answers_router
 from almanac.api.exo_v1.errors import ExoErrorRenderer
+from almanac.api.exo_v1.files import UPLOAD_PATHS, upload_body_limit
 from almanac.api.exo_v1.routes import router as exo_router
 from almanac.api.i18n import Translator
 from almanac.api.middleware import (
@@ -49,6 +50,12 @@ def create_app(*, services: ServiceContext, settings: Settings, translator: Tran
             {"name": "eXo calendars", "description": "eXo Calendar REST API v1: calendars and sharing."},
             {"name": "eXo events", "description": "eXo Calendar REST API v1: events and the event queries."},
             {"name": "eXo categories", "description": "eXo Calendar REST API v1: event categories."},
+            {"name": "eXo tasks", "description": "eXo Calendar REST API v1: tasks (to-dos) of calendars."},
+            {
+                "name": "eXo attachments",
+                "description": "eXo Calendar REST API v1: files of events and tasks, their content, and uploads.",
+            },
+            {"name": "eXo feeds", "description": "eXo Calendar REST API v1: a user's feeds and their RSS."},
             {
                 "name": "eXo invitations",
                 "description": "eXo Calendar REST API v1: invitations, and the answer links of invitation mails.",
@@ -79,5 +86,11 @@ def create_app(*, services: ServiceContext, settings: Settings, translator: Tran
     app.add_middleware(JsonBodyMiddleware, prefixes=(BACKOFFICE_PREFIX + "/", EXO_PREFIX))
     app.add_middleware(TrailingSlashMiddleware, prefixes=(BACKOFFICE_PREFIX + "/", EXO_PREFIX + "/"))
     app.add_middleware(SecurityHeadersMiddleware)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, responder=responder.respond)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        responder=responder.respond,
+        upload_paths=UPLOAD_PATHS,
+        upload_max_bytes=max(settings.max_body_bytes, upload_body_limit(settings)),
+    )
     return app

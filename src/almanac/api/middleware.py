@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -20,21 +21,35 @@ class BodySizeLimitMiddleware:
 
     The declared Content-Length is checked first; chunked or lying bodies are
     read up to the limit and refused as soon as they cross it. The buffered
-    body is then replayed to the app, so nothing is half-processed.
+    body is then replayed to the app, so nothing is half-processed. Paths that
+    take file uploads (``upload_paths``) have a limit of their own.
     """
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int, responder: Responder) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        responder: Responder,
+        upload_paths: re.Pattern[str] | None = None,
+        upload_max_bytes: int | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.responder = responder
+        self.upload_paths = upload_paths
+        self.upload_max_bytes = upload_max_bytes or max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
             await self.app(scope, receive, send)
             return
+        limit = self.max_bytes
+        if self.upload_paths is not None and self.upload_paths.fullmatch(scope["path"].rstrip("/")):
+            limit = self.upload_max_bytes
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await self._refuse(scope, receive, send)
+        if declared is not None and declared > limit:
+            await self._refuse(scope, receive, send, limit)
             return
         chunks: list[bytes] = []
         size = 0
@@ -44,8 +59,8 @@ class BodySizeLimitMiddleware:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
-                await self._refuse(scope, receive, send)
+            if size > limit:
+                await self._refuse(scope, receive, send, limit)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -62,8 +77,8 @@ class BodySizeLimitMiddleware:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = self.responder(Request(scope, receive), TooLargeError(limit=self.max_bytes))
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        response = self.responder(Request(scope, receive), TooLargeError(limit=limit))
         await response(scope, receive, send)
 
 
@@ -115,7 +130,8 @@ class JsonBodyMiddleware:
     """Under the given prefixes, a request body is JSON whatever its Content-Type says.
 
     The Back Office documentation's own curl examples send JSON with curl's
-    default form content type; they must work verbatim.
+    default form content type; they must work verbatim. Multipart bodies (file
+    uploads) keep their type.
     """
 
     def __init__(self, app: ASGIApp, *, prefixes: tuple[str, ...]) -> None:
@@ -123,11 +139,23 @@ class JsonBodyMiddleware:
         self.prefixes = prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in _BODY_METHODS and scope["path"].startswith(self.prefixes):
+        if (
+            scope["type"] == "http"
+            and scope["method"] in _BODY_METHODS
+            and scope["path"].startswith(self.prefixes)
+            and not _is_multipart(scope)
+        ):
             headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-type"]
             headers.append((b"content-type", b"application/json"))
             scope = dict(scope, headers=headers)
         await self.app(scope, receive, send)
+
+
+def _is_multipart(scope: Scope) -> bool:
+    return any(
+        name.lower() == b"content-type" and value.strip().lower().startswith(b"multipart/")
+        for name, value in scope.get("headers", [])
+    )
 
 
 def _content_length(scope: Scope) -> int | None:

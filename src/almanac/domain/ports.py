@@ -13,14 +13,17 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from almanac.domain.attachments import Attachment, Upload
 from almanac.domain.calendars import Calendar
 from almanac.domain.deliveries import Delivery, DeliveryAttempt, DeliveryStatus
 from almanac.domain.events import Event
+from almanac.domain.feeds import Feed
 from almanac.domain.notices import DeliveryReceipt, Notice
 from almanac.domain.people import SearchScope
 from almanac.domain.queries import EventFilter, EventOrder, Page, PageRequest
 from almanac.domain.recurrence import RecurrenceId
 from almanac.domain.sharing import CalendarKind
+from almanac.domain.tasks import Task
 from almanac.domain.tokens import Token
 from almanac.domain.users import Group, Membership, Principal, User
 from almanac.domain.webhooks import MessageType, Webhook
@@ -311,6 +314,86 @@ class WebhookRepository(Protocol):
         ...
 
 
+class TaskRepository(Protocol):
+    def add(self, task: Task) -> Task: ...
+
+    def get(self, task_id: int, *, for_update: bool = False) -> Task | None: ...
+
+    def get_by_key(self, key: str, *, for_update: bool = False) -> Task | None:
+        """The task; with ``for_update`` its row stays locked until the unit of work ends (writes)."""
+        ...
+
+    def update(self, task: Task) -> Task: ...
+
+    def delete(self, task_id: int) -> None:
+        """Remove the task and, with it, its attachments."""
+        ...
+
+    def list_in_calendar(
+        self,
+        calendar_id: int,
+        *,
+        starts_from: datetime,
+        starts_until: datetime,
+        category_key: str | None,
+        delegate_id: int | None,
+        page: PageRequest,
+    ) -> Page[Task]:
+        """Tasks of one calendar whose start lies in ``[starts_from, starts_until]`` (both inclusive), of one
+        category when given, delegated to ``delegate_id`` when given; by start, then summary, then id."""
+        ...
+
+
+class AttachmentRepository(Protocol):
+    """Attachment metadata and bytes. Listing never reads the bytes; deleting an event or task deletes its files."""
+
+    def add(self, attachment: Attachment, content: bytes) -> Attachment: ...
+
+    def adopt(self, upload: Upload, attachment: Attachment) -> Attachment:
+        """Store ``attachment`` with the bytes of ``upload``, and remove the upload (it is used up)."""
+        ...
+
+    def get_by_key(self, key: str) -> Attachment | None: ...
+
+    def content(self, attachment_id: int) -> bytes | None: ...
+
+    def list_for(self, *, event_ids: Sequence[int] = (), task_ids: Sequence[int] = ()) -> list[Attachment]:
+        """The attachments of these events and tasks, oldest first (ties by id)."""
+        ...
+
+    def delete(self, attachment_id: int) -> None: ...
+
+
+class UploadRepository(Protocol):
+    def add(self, upload: Upload, content: bytes) -> Upload: ...
+
+    def get_by_key(self, key: str) -> Upload | None: ...
+
+    def pending_bytes(self, owner_id: int, *, now: datetime) -> int:
+        """The total size of the owner's uploads that have not expired at ``now``."""
+        ...
+
+    def delete_expired(self, *, now: datetime) -> int:
+        """Remove every upload (of anyone) expired at ``now``; the number removed."""
+        ...
+
+    def delete(self, upload_id: int) -> None: ...
+
+
+class FeedRepository(Protocol):
+    def add(self, feed: Feed) -> Feed: ...
+
+    def get(self, owner_id: int, title: str) -> Feed | None: ...
+
+    def list_owned(self, owner_id: int, page: PageRequest) -> Page[Feed]:
+        """The owner's feeds by title (ties by id), paged, with the total before paging."""
+        ...
+
+    def update(self, feed: Feed) -> Feed: ...
+
+    def delete(self, feed_id: int) -> None: ...
+
+
 class Channel(Protocol):
     """A way to deliver a notice (email, popup, webhook). Raises ``DeliveryFailure`` when the peer refuses."""
 
@@ -354,6 +437,18 @@ class UnitOfWork(Protocol):
 
     @property
     def secrets(self) -> SecretRepository: ...
+
+    @property
+    def tasks(self) -> TaskRepository: ...
+
+    @property
+    def attachments(self) -> AttachmentRepository: ...
+
+    @property
+    def uploads(self) -> UploadRepository: ...
+
+    @property
+    def feeds(self) -> FeedRepository: ...
 
     def __enter__(self) -> Self: ...
 

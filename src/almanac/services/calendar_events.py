@@ -12,14 +12,17 @@ permission check; §5.3.5: after the permission checks).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Final
 
 from almanac.domain.errors import N_, InvalidInputError, NotFoundError, PermissionDeniedError, Problem
 from almanac.domain.events import Event, check_event
 from almanac.domain.permissions import can_edit_calendar, can_view_calendar
+from almanac.domain.ports import UnitOfWork
 from almanac.domain.queries import Page, PageRequest
 from almanac.domain.users import Principal
+from almanac.services.attachment_files import AttachmentOwner, UploadReference, apply_upload_references
 from almanac.services.context import ServiceContext
 from almanac.services.events import (
     EventChanges,
@@ -55,10 +58,12 @@ def create_event_in_calendar(
     calendar_key: str,
     changes: EventChanges,
     rejected: InvalidInputError | None = None,
+    uploads: Sequence[UploadReference] | None = None,
 ) -> EventView:
     """Create an event (spec §5.3.3). Checks in order: unknown calendar (NotFoundError), ``rejected``,
     edit permission (PermissionDeniedError), then the event rules (InvalidInputError: ``from`` strictly
-    before ``to``, then the limits of ``check_event``). ``summary``, ``starts_at`` and ``ends_at`` must be set."""
+    before ``to``, then the limits of ``check_event``), then ``uploads`` (eXo ``uploadResources``, see
+    ``attachment_files.apply_upload_references``). ``summary``, ``starts_at`` and ``ends_at`` must be set."""
     with ctx.uow() as uow:
         calendar = uow.calendars.get_by_key(calendar_key)
         if calendar is None or calendar.id is None:
@@ -73,7 +78,7 @@ def create_event_in_calendar(
         apply_changes(uow, event, changes)
         _check_start_before_end(event)
         check_event(event, ctx.event_limits)
-        return store_new_event(ctx, uow, event, calendar)
+        return store_new_event(ctx, uow, event, calendar, before_commit=_attaching(ctx, principal, uploads))
 
 
 def update_event_by_key(
@@ -84,14 +89,16 @@ def update_event_by_key(
     changes: EventChanges,
     target_calendar_key: str | None = None,
     rejected: InvalidInputError | None = None,
+    uploads: Sequence[UploadReference] | None = None,
 ) -> EventView:
     """Change an event and, when ``target_calendar_key`` names another calendar, move it there (spec §5.3.5).
 
     Checks in order: unknown or unreadable event (NotFoundError); edit rights on
     its calendar and, when moving, on the target — an unknown target counts as
     not editable (PermissionDeniedError); ``rejected``; the event rules
-    (InvalidInputError). ``from`` must be strictly before ``to`` when either is
-    changed. Fields left UNSET keep their values.
+    (InvalidInputError); ``uploads`` when given (the attachments become what it
+    lists). ``from`` must be strictly before ``to`` when either is changed.
+    Fields left UNSET keep their values.
     """
     with ctx.uow() as uow:
         event, calendar = readable_event(uow, principal, event_key=event_key, for_update=True)
@@ -112,7 +119,7 @@ def update_event_by_key(
         check_event(updated, ctx.event_limits)
         assert target.id is not None
         updated.calendar_id = target.id
-        return store_changed_event(ctx, uow, event, updated, target)
+        return store_changed_event(ctx, uow, event, updated, target, before_commit=_attaching(ctx, principal, uploads))
 
 
 def delete_event_by_key(ctx: ServiceContext, *, principal: Principal, event_key: str) -> None:
@@ -172,6 +179,19 @@ def list_own_events(
             principal, overlap_from=overlap_from, overlap_until=overlap_until, category_key=category_key, page=page
         )
         return Page(items=views_of(uow, found.items), total=found.total)
+
+
+def _attaching(
+    ctx: ServiceContext, principal: Principal, uploads: Sequence[UploadReference] | None
+) -> Callable[[UnitOfWork, Event], object] | None:
+    if uploads is None:
+        return None
+
+    def attach(uow: UnitOfWork, stored: Event) -> object:
+        assert stored.id is not None
+        return apply_upload_references(ctx, uow, principal, AttachmentOwner(event_id=stored.id), uploads)
+
+    return attach
 
 
 def _check_start_before_end(event: Event) -> None:

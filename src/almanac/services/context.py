@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from almanac.domain.attachments import AttachmentPolicy, ContentSniffer, NoSniffing
 from almanac.domain.deliveries import DeliveryPolicy
 from almanac.domain.events import EventLimits
 from almanac.domain.people import SearchScope
@@ -65,3 +66,5 @@ class ServiceContext:
     people: PeoplePolicy = field(default_factory=PeoplePolicy)
     # The most stored events one window query may consider (a guard-rail: broader queries are refused).
     window_max_events: int = 50_000
+    attachments: AttachmentPolicy = field(default_factory=AttachmentPolicy)
+    sniffer: ContentSniffer = field(default_factory=NoSniffing)

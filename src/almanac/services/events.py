@@ -225,9 +225,17 @@ def editable_copy(event: Event) -> Event:
     return replace(event, participants=list(event.participants), reminders=list(event.reminders))
 
 
-def store_new_event(ctx: ServiceContext, uow: UnitOfWork, event: Event, calendar: Calendar) -> EventView:
+#: A further write of the same unit of work, given the stored event (a face's attachments, for example).
+BeforeCommit = Callable[[UnitOfWork, Event], object]
+
+
+def store_new_event(
+    ctx: ServiceContext, uow: UnitOfWork, event: Event, calendar: Calendar, *, before_commit: BeforeCommit | None = None
+) -> EventView:
     """Add a checked event, plan its deliveries, commit, and wake the worker."""
     stored = uow.events.add(event)
+    if before_commit is not None:
+        before_commit(uow, stored)
     due = event_changed(ctx, uow, MessageType.EVENT_CREATED, stored, calendar)
     view = view_of(uow, stored, calendar)
     uow.commit()
@@ -236,12 +244,20 @@ def store_new_event(ctx: ServiceContext, uow: UnitOfWork, event: Event, calendar
 
 
 def store_changed_event(
-    ctx: ServiceContext, uow: UnitOfWork, before: Event, after: Event, calendar: Calendar
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    before: Event,
+    after: Event,
+    calendar: Calendar,
+    *,
+    before_commit: BeforeCommit | None = None,
 ) -> EventView:
     """Store a checked change (``calendar`` is where ``after`` lives), replan deliveries, commit, wake the worker."""
     after.updated_at = ctx.clock.now()
     after.revision = before.revision + 1
     stored = uow.events.update(after)
+    if before_commit is not None:
+        before_commit(uow, stored)
     due = event_changed(ctx, uow, MessageType.EVENT_UPDATED, stored, calendar)
     view = view_of(uow, stored, calendar)
     uow.commit()

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -308,3 +309,127 @@ class ServerSecretRow(Base):
     name: Mapped[str] = mapped_column(String(50), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+# --- tasks, attachments, uploads, feeds (eXo v1 content; migration 0007_exo_content) --------------------
+
+
+class TaskRow(Base):
+    """A VTODO-like task (``domain.tasks``)."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        UniqueConstraint("calendar_id", "uid"),
+        Index("ix_tasks_calendar_id_starts_at", "calendar_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    uid: Mapped[str] = mapped_column(String(500))
+    calendar_id: Mapped[int] = mapped_column(Id, ForeignKey("calendars.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(Id, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    summary: Mapped[str] = mapped_column(Text)
+    summary_folded: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    tzid: Mapped[str] = mapped_column(String(64))
+    category_key: Mapped[str | None] = mapped_column(String(200))
+    priority: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20))
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revision: Mapped[int] = mapped_column(Integer)
+
+    delegates: Mapped[list[TaskDelegateRow]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by="TaskDelegateRow.position"
+    )
+    reminders: Mapped[list[TaskReminderRow]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by="TaskReminderRow.position"
+    )
+
+
+class TaskDelegateRow(Base):
+    __tablename__ = "task_delegates"
+
+    task_id: Mapped[int] = mapped_column(Id, ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Id, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class TaskReminderRow(Base):
+    __tablename__ = "task_reminders"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    task_id: Mapped[int] = mapped_column(Id, ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    before_seconds: Mapped[int | None] = mapped_column(BigInteger)
+    at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    channel: Mapped[str] = mapped_column(String(20))
+
+
+class AttachmentRow(Base):
+    """Metadata of a file of one event or one task; the bytes are in ``attachment_contents``."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    event_id: Mapped[int | None] = mapped_column(Id, ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[int | None] = mapped_column(Id, ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(Id, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(400))
+    media_type: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AttachmentContentRow(Base):
+    __tablename__ = "attachment_contents"
+
+    attachment_id: Mapped[int] = mapped_column(Id, ForeignKey("attachments.id", ondelete="CASCADE"), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class UploadRow(Base):
+    """A file sent ahead by its owner (eXo ``uploadResources``); removed when attached or expired."""
+
+    __tablename__ = "uploads"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    owner_id: Mapped[int] = mapped_column(Id, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(400))
+    media_type: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class FeedRow(Base):
+    __tablename__ = "feeds"
+    __table_args__ = (UniqueConstraint("owner_id", "title"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    owner_id: Mapped[int] = mapped_column(Id, ForeignKey("users.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    calendars: Mapped[list[FeedCalendarRow]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by="FeedCalendarRow.position"
+    )
+
+
+class FeedCalendarRow(Base):
+    __tablename__ = "feed_calendars"
+
+    feed_id: Mapped[int] = mapped_column(Id, ForeignKey("feeds.id", ondelete="CASCADE"), primary_key=True)
+    calendar_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("calendars.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)

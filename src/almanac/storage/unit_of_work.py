@@ -15,11 +15,14 @@ from almanac.storage.accounts import (
     SqlTokenRepository,
     SqlUserRepository,
 )
+from almanac.storage.attachments import SqlAttachmentRepository, SqlUploadRepository
 from almanac.storage.calendars import SqlCalendarRepository
 from almanac.storage.deliveries import SqlDeliveryRepository
 from almanac.storage.events import SqlEventRepository
+from almanac.storage.feeds import SqlFeedRepository
 from almanac.storage.people import SqlPeopleRepository
 from almanac.storage.secrets import SqlSecretRepository
+from almanac.storage.tasks import SqlTaskRepository
 from almanac.storage.webhooks import SqlWebhookRepository
 
 
@@ -36,6 +39,10 @@ class SqlUnitOfWork:
     webhooks: SqlWebhookRepository
     people: SqlPeopleRepository
     secrets: SqlSecretRepository
+    tasks: SqlTaskRepository
+    attachments: SqlAttachmentRepository
+    uploads: SqlUploadRepository
+    feeds: SqlFeedRepository
 
     def __init__(self, session_factory: sessionmaker[Session], recurrence_limits: RecurrenceLimits) -> None:
         self._session_factory = session_factory
@@ -55,6 +62,10 @@ class SqlUnitOfWork:
         self.webhooks = SqlWebhookRepository(session)
         self.people = SqlPeopleRepository(session)
         self.secrets = SqlSecretRepository(session)
+        self.tasks = SqlTaskRepository(session)
+        self.attachments = SqlAttachmentRepository(session)
+        self.uploads = SqlUploadRepository(session)
+        self.feeds = SqlFeedRepository(session)
         return self
 
     def __exit__(

@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from almanac.api.exo_v1.dates import DEFAULT_WINDOW, parse_datetime
 from almanac.api.exo_v1.query import BAD_DATE, rejected
-from almanac.api.exo_v1.schemas import CalendarWrite, EventWrite, RepeatWrite
+from almanac.api.exo_v1.schemas import CalendarWrite, EventWrite, ReminderWrite, RepeatWrite
 from almanac.api.wire import shown
 from almanac.domain.categories import ALL_CATEGORY_KEY, find_category
 from almanac.domain.errors import N_, InvalidInputError
@@ -149,3 +149,8 @@ def _reminder(kind: str | None, minutes: int | None) -> Reminder:
     if not 0 <= lead <= MAX_ALARM_MINUTES:
         raise rejected("alarmBefore", ALARM_BEFORE)
     return Reminder(before=timedelta(minutes=lead), channel=channel)
+
+
+def reminders_from(writes: list[ReminderWrite]) -> list[Reminder]:
+    """eXo reminders (spec §3.4) as domain reminders, with the event rules; the first broken one is raised."""
+    return [_reminder(w.reminderType, w.alarmBefore) for w in writes]

@@ -82,6 +82,9 @@ EXO_CODES: Final = frozenset(
         "usernames",
         "fromDate",
         "toDate",
+        "uploadResources",
+        "calendarIds",
+        "file",
     }
 )
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Depends, Query, Response
 
 from almanac.api.exo_v1 import query as q
 from almanac.api.exo_v1.bodies import event_changes
+from almanac.api.exo_v1.content_bodies import upload_references
 from almanac.api.exo_v1.context import Exo, ExoRequest
 from almanac.api.exo_v1.errors import NO_CACHE
 from almanac.api.exo_v1.rendering import (
@@ -23,7 +24,9 @@ from almanac.api.exo_v1.rendering import (
 )
 from almanac.api.exo_v1.representations import event_json
 from almanac.api.exo_v1.schemas import EventWrite
+from almanac.domain.attachments import Attachment
 from almanac.domain.queries import Page, PageRequest
+from almanac.services import attachments as attachment_service
 from almanac.services import calendar_events as event_service
 from almanac.services import calendars as calendar_service
 from almanac.services.calendars import CalendarView
@@ -104,7 +107,12 @@ def list_own_events(exo: Exo, query: EventList) -> Response:
 def create_event(exo: Exo, calendar_id: str, payload: Annotated[EventWrite, Body()]) -> Response:
     changes, problem = event_changes(payload, tzid=exo.principal.tzid, now=exo.services.clock.now(), creating=True)
     view = event_service.create_event_in_calendar(
-        exo.services, principal=exo.principal, calendar_key=calendar_id, changes=changes, rejected=problem
+        exo.services,
+        principal=exo.principal,
+        calendar_key=calendar_id,
+        changes=changes,
+        rejected=problem,
+        uploads=upload_references(payload.uploadResources),
     )
     return empty(201, {"Location": exo.hrefs.event(view.event.key)})
 
@@ -137,6 +145,7 @@ def update_event(exo: Exo, event_id: str, payload: Annotated[EventWrite, Body()]
         changes=changes,
         target_calendar_key=payload.calendarId,
         rejected=problem,
+        uploads=upload_references(payload.uploadResources),
     )
     return empty(200)
 
@@ -174,4 +183,19 @@ def _render(exo: ExoRequest, views: list[EventView], expansions: dict[str, q.Win
         ids = sorted({v.event.calendar_id for v in views})
         described = calendar_service.describe_calendars(exo.services, principal=exo.principal, calendar_ids=ids)
         calendars = {c.calendar.id: c for c in described if c.calendar.id is not None}
-    return [event_json(v, exo.hrefs, expand=expansions, calendars=calendars, localize=exo.localize) for v in views]
+    files: dict[int, list[Attachment]] = {}
+    event_ids = [v.event.id for v in views if v.event.id is not None]
+    for attachment in attachment_service.attachments_for(exo.services, event_ids=event_ids):
+        if attachment.event_id is not None:
+            files.setdefault(attachment.event_id, []).append(attachment)
+    return [
+        event_json(
+            v,
+            exo.hrefs,
+            expand=expansions,
+            calendars=calendars,
+            localize=exo.localize,
+            attachments=files.get(v.event.id, []) if v.event.id is not None else [],
+        )
+        for v in views
+    ]

@@ -90,6 +90,15 @@ def not_modified(request: Request, last_modified: datetime | None, headers: dict
     return None
 
 
+def etag_matches(request: Request, etag: str) -> bool:
+    """Whether ``If-None-Match`` names ``etag`` (weak comparison, RFC 9110 §13.1.2) or is ``*``."""
+    header = request.headers.get("if-none-match")
+    if not header or len(header) > 8192:
+        return False
+    tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
+    return "*" in tags or etag.removeprefix("W/") in tags
+
+
 def empty(status: int, headers: dict[str, str] | None = None) -> Response:
     """A write's answer: no body, never cached (spec §1.9, §1.8)."""
     return Response(status_code=status, headers={**NO_CACHE, **(headers or {})})

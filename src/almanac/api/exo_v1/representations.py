@@ -7,13 +7,15 @@ Recurrence is not stored yet, so ``repeat`` is always eXo's non-recurring object
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Final
+from urllib.parse import quote
 
 from almanac.api.exo_v1.dates import epoch_millis, format_datetime
 from almanac.api.exo_v1.query import Window
+from almanac.domain.attachments import Attachment
 from almanac.domain.categories import Category, find_category
 from almanac.domain.events import Event, Reminder
 from almanac.services.calendars import CalendarView
@@ -49,6 +51,19 @@ class Hrefs:
     def invitation(self, invitation_id: str) -> str:
         return f"{self.root}/invitations/{invitation_id}"
 
+    def task(self, key: str) -> str:
+        return f"{self.root}/tasks/{key}"
+
+    def attachment(self, key: str) -> str:
+        return f"{self.root}/attachments/{key}"
+
+    def upload(self, key: str) -> str:
+        return f"{self.root}/uploads/{key}"
+
+    def feed(self, title: str) -> str:
+        """Feed ids are titles, which may hold spaces and any letters: always one escaped path segment."""
+        return f"{self.root}/feeds/{quote(title, safe='')}"
+
 
 def permission_text(entries: list[str]) -> str:
     """``"john;/platform/users/:*.*;"``: every entry followed by ``;``, ``""`` when none (spec §3.1)."""
@@ -76,6 +91,24 @@ def calendar_json(view: CalendarView, hrefs: Hrefs) -> dict[str, Any]:
     }
 
 
+def attachment_json(attachment: Attachment, hrefs: Hrefs) -> dict[str, Any]:
+    """Spec §3.5: metadata only; the bytes are at ``{href}/content``."""
+    return {
+        "id": attachment.key,
+        "href": hrefs.attachment(attachment.key),
+        "name": attachment.name,
+        "mimeType": attachment.media_type,
+        "weight": attachment.size,
+    }
+
+
+def attachments_json(attachments: Sequence[Attachment], hrefs: Hrefs, expand: Mapping[str, Window]) -> list[Any]:
+    """The ``attachments`` property of events and tasks: links, or objects with ``expand=attachments``."""
+    if "attachments" in expand:
+        return expand["attachments"].apply([attachment_json(a, hrefs) for a in attachments])
+    return [hrefs.attachment(a.key) for a in attachments]
+
+
 def category_json(category: Category, hrefs: Hrefs, localize: Localize) -> dict[str, Any]:
     return {"id": category.key, "href": hrefs.category(category.key), "name": localize(category.name)}
 
@@ -87,6 +120,7 @@ def event_json(
     expand: Mapping[str, Window],
     calendars: Mapping[int, CalendarView],
     localize: Localize,
+    attachments: Sequence[Attachment] = (),
 ) -> dict[str, Any]:
     """The event of spec §3.2. ``calendars`` holds the calendars the caller may view: only those are
     embedded by ``expand=calendar`` (eXo embeds without re-checking, spec §1.6)."""
@@ -98,7 +132,6 @@ def event_json(
     calendar: Any = hrefs.calendar(view.calendar.key)
     if "calendar" in expand and event.calendar_id in calendars:
         calendar = calendar_json(calendars[event.calendar_id], hrefs)
-    attachments: list[Any] = expand["attachments"].apply([]) if "attachments" in expand else []
     return {
         "id": event.key,
         "href": hrefs.event(event.key),
@@ -117,7 +150,7 @@ def event_json(
         "originalEvent": None,
         "isOccur": False,
         "reminder": [_reminder_json(view, event, r, i) for i, r in enumerate(event.reminders)],
-        "attachments": attachments,
+        "attachments": attachments_json(attachments, hrefs, expand),
         "uploadResources": None,
         "participants": [user.username for user in view.participants],
         "privacy": event.privacy.value,

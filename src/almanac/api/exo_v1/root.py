@@ -10,19 +10,31 @@ from almanac.api.exo_v1.context import Exo
 from almanac.api.exo_v1.errors import NO_CACHE
 from almanac.api.exo_v1.rendering import body
 
-#: One entry per implemented path (eXo lists 35 entries with duplicates, including endpoints of other issues).
+#: One entry per implemented path (eXo lists 35 entries with duplicates, including endpoints of other issues),
+#: Almanac's own additions (attachment content, uploads, feed creation and listing) included.
 SUB_RESOURCES: Final = (
     "/calendars",
     "/calendars/{id}",
     "/calendars/{id}/events",
+    "/calendars/{id}/tasks",
     "/events",
     "/events/{id}",
+    "/events/{id}/attachments",
+    "/tasks/{id}",
+    "/tasks/{id}/attachments",
+    "/attachments/{id}",
+    "/attachments/{id}/content",
+    "/uploads",
+    "/uploads/{id}",
     "/categories",
     "/categories/{id}",
     "/events/{id}/invitations",
     "/invitations/{id}",
     "/participants",
     "/availabilities",
+    "/feeds",
+    "/feeds/{id}",
+    "/feeds/{id}/rss",
 )
 
 

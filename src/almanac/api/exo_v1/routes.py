@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from almanac.api.exo_v1 import PREFIX, availabilities, calendars, categories, events, invitations, participants, root
+from almanac.api.exo_v1 import (
+    PREFIX,
+    attachments,
+    availabilities,
+    calendars,
+    categories,
+    events,
+    feeds,
+    invitations,
+    participants,
+    root,
+    tasks,
+)
 
 router = APIRouter(prefix=PREFIX)
 # The root has an empty path under the prefix, which FastAPI accepts only as a route of this router itself.
 router.add_api_route("", root.sub_resources, methods=["GET"], summary="List the sub-resources of the calendar API")
-for module in (calendars, events, categories, invitations, participants, availabilities):
+for module in (calendars, events, categories, invitations, participants, availabilities, tasks, attachments, feeds):
     router.include_router(module.router)

@@ -60,6 +60,16 @@ class ReminderWrite(BaseModel):
     alarmBefore: int | None = None  # noqa: N815
 
 
+class UploadResourceWrite(BaseModel):
+    """Spec §3.6: an upload id from ``POST /uploads`` (or an attachment id to keep); a blank id keeps the
+    attachments of that ``name``. ``mimeType`` and ``weight`` are read from the stored file, not from here."""
+
+    model_config = _IGNORE_EXTRA
+
+    id: SafeText | None = Field(default=None, max_length=200)
+    name: SafeText | None = Field(default=None, max_length=1000)
+
+
 class EventWrite(BaseModel):
     """POST ``/calendars/{id}/events`` and PUT ``/events/{id}`` (``calendarId`` moves, PUT only)."""
 
@@ -78,3 +88,31 @@ class EventWrite(BaseModel):
     reminder: list[ReminderWrite] | None = Field(default=None, max_length=100)
     repeat: RepeatWrite | None = None
     calendarId: SafeText | None = Field(default=None, max_length=200)  # noqa: N815
+    uploadResources: list[UploadResourceWrite] | None = Field(default=None, max_length=1000)  # noqa: N815
+
+
+class TaskWrite(BaseModel):
+    """POST ``/calendars/{id}/tasks`` and PUT ``/tasks/{id}`` (spec §3.8 writable properties, plus
+    ``uploadResources`` as on events)."""
+
+    model_config = _IGNORE_EXTRA
+
+    name: SafeText | None = None
+    note: SafeText | None = None
+    from_: SafeText | None = Field(default=None, alias="from", max_length=64)
+    to: SafeText | None = Field(default=None, max_length=64)
+    categoryId: SafeText | None = Field(default=None, max_length=200)  # noqa: N815
+    delegation: list[SafeText] | None = Field(default=None, max_length=1000)
+    priority: SafeText | None = Field(default=None, max_length=20)
+    reminder: list[ReminderWrite] | None = Field(default=None, max_length=100)
+    status: SafeText | None = Field(default=None, max_length=20)
+    uploadResources: list[UploadResourceWrite] | None = Field(default=None, max_length=1000)  # noqa: N815
+
+
+class FeedWrite(BaseModel):
+    """POST ``/feeds`` and PUT ``/feeds/{id}`` (spec §3.9: ``calendars`` is read-only and ignored)."""
+
+    model_config = _IGNORE_EXTRA
+
+    name: SafeText | None = Field(default=None, max_length=1000)
+    calendarIds: list[SafeText] | None = Field(default=None, max_length=1000)  # noqa: N815
