@@ -35,6 +35,7 @@ from almanac.services.events import (
     view_of,
     views_of,
 )
+from almanac.services.series import RecurrenceOf
 
 #: eXo's rule (spec §6): the start must be strictly before the end.
 START_BEFORE_END: Final = N_('"from" date must be before "to" date')
@@ -55,10 +56,12 @@ def create_event_in_calendar(
     calendar_key: str,
     changes: EventChanges,
     rejected: InvalidInputError | None = None,
+    recurrence_of: RecurrenceOf | None = None,
 ) -> EventView:
     """Create an event (spec §5.3.3). Checks in order: unknown calendar (NotFoundError), ``rejected``,
     edit permission (PermissionDeniedError), then the event rules (InvalidInputError: ``from`` strictly
-    before ``to``, then the limits of ``check_event``). ``summary``, ``starts_at`` and ``ends_at`` must be set."""
+    before ``to``, then the limits of ``check_event``). ``summary``, ``starts_at`` and ``ends_at`` must be set.
+    ``recurrence_of`` builds the event's recurrence from its final start and zone (see ``series``)."""
     with ctx.uow() as uow:
         calendar = uow.calendars.get_by_key(calendar_key)
         if calendar is None or calendar.id is None:
@@ -71,7 +74,9 @@ def create_event_in_calendar(
             raise ValueError("create_event_in_calendar needs starts_at and ends_at")
         event = new_event(ctx, principal, calendar)
         apply_changes(uow, event, changes)
-        _check_start_before_end(event)
+        if recurrence_of is not None:
+            event.recurrence = recurrence_of(event)
+        check_start_before_end(event)
         check_event(event, ctx.event_limits)
         return store_new_event(ctx, uow, event, calendar)
 
@@ -108,7 +113,7 @@ def update_event_by_key(
         updated = editable_copy(event)
         apply_changes(uow, updated, changes)
         if not (isinstance(changes.starts_at, Unset) and isinstance(changes.ends_at, Unset)):
-            _check_start_before_end(updated)
+            check_start_before_end(updated)
         check_event(updated, ctx.event_limits)
         assert target.id is not None
         updated.calendar_id = target.id
@@ -174,6 +179,7 @@ def list_own_events(
         return Page(items=views_of(uow, found.items), total=found.total)
 
 
-def _check_start_before_end(event: Event) -> None:
+def check_start_before_end(event: Event) -> None:
+    """eXo's rule (spec §6): ``from`` strictly before ``to``; InvalidInputError otherwise."""
     if not event.starts_at < event.ends_at:
         raise InvalidInputError([Problem("to", START_BEFORE_END_CODE, START_BEFORE_END)])
