@@ -62,6 +62,7 @@ EVERY: Final = N_("repeat.every must be a whole number from 1 to 1000")
 END_TYPE: Final = N_("repeat.end.type must be one of endAfter,endByDate,neverEnd")
 END_AFTER: Final = N_("repeat.end.value must be a whole number of occurrences, at least 1, for endAfter, not %(value)s")
 END_BY_DATE: Final = N_("repeat.end.value must be an ISO 8601 date such as 2026-06-30 for endByDate, not %(value)s")
+END_BEFORE_START: Final = N_("repeat.end.value %(value)s is before the event starts, on %(start)s")
 EXCLUDE: Final = N_("repeat.exclude must hold occurrence keys such as 20260302T080000Z, not %(value)s")
 
 _PLAIN_DAY: Final = re.compile(r"(MO|TU|WE|TH|FR|SA|SU)")
@@ -102,6 +103,11 @@ class Repeat:
         if self.count is not None:
             parts.append(f"COUNT={self.count}")
         elif self.until_on is not None:
+            first_day = _local_date(event.starts_at, event.tzid)
+            if self.until_on < first_day:  # RFC 5545 would keep the start alone; eXo shows nothing: both surprise
+                raise rejected(
+                    "repeat.end", END_BEFORE_START, value=self.until_on.isoformat(), start=first_day.isoformat()
+                )
             parts.append(f"UNTIL={self.until_on:%Y%m%d}")  # a DATE UNTIL covers that whole day of the event's zone
         rule = RecurrenceRule.parse(";".join(parts), tzid=event.tzid, all_day=event.all_day, field="recurrence")
         current = event.recurrence or Recurrence()
@@ -127,10 +133,10 @@ def read_repeat(body: RepeatWrite) -> Repeat:
     count, until_on = _end(body)
     exclude = None
     if body.exclude is not None:
-        exclude = tuple(key.strip().upper() for key in body.exclude)
-        for key in exclude:
-            if not _KEY.fullmatch(key):
+        for key in body.exclude:
+            if not _KEY.fullmatch(key.strip().upper()):
                 raise rejected("repeat.exclude", EXCLUDE, value=shown(key))
+        exclude = tuple(key.strip().upper() for key in body.exclude)
     return Repeat(
         frequency,
         every,
