@@ -118,9 +118,12 @@ def detach_occurrence(
         _check(ctx, updated, check)
         if override is not None:
             stored, due = stage_changed_event(ctx, uow, override, updated, edit.master_calendar)
-        else:
-            stored, due = stage_new_event(ctx, uow, updated, edit.master_calendar)
-        return _committed(ctx, uow, [due], view_of(uow, stored, edit.master_calendar))
+            return _committed(ctx, uow, [due], view_of(uow, stored, edit.master_calendar))
+        # A new override changes the series too (its list of replaced occurrences): a new revision of
+        # the master, so caches and entity tags of the master see it, and its reminders are replanned.
+        master_due = edit.stage_master(editable_copy(edit.master))
+        stored, due = stage_new_event(ctx, uow, updated, edit.master_calendar)
+        return _committed(ctx, uow, [master_due, due], view_of(uow, stored, edit.master_calendar))
 
 
 def split_series(
@@ -320,10 +323,13 @@ class _SeriesEdit:
         target_calendar_key: str | None,
         rejected: InvalidInputError | None,
     ) -> _SeriesEdit:
-        event, calendar = readable_event(uow, principal, event_id=event_id, event_key=event_key, for_update=True)
+        peek, _calendar = readable_event(uow, principal, event_id=event_id, event_key=event_key)
+        # Every series edit locks the master first, so two edits of one series (through the master or
+        # through an override) queue up instead of deadlocking.
+        found = uow.events.get(peek.series_id, for_update=True) if peek.series_id is not None else None
+        event, calendar = readable_event(uow, principal, event_id=peek.id, for_update=True)
         master, master_calendar = event, calendar
         if event.series_id is not None:
-            found = uow.events.get(event.series_id, for_update=True)
             found_calendar = uow.calendars.get(found.calendar_id) if found is not None else None
             if found is None or found_calendar is None:
                 raise NotFoundError(kind="event", id=event_key if event_key is not None else event_id)
@@ -396,7 +402,10 @@ class _SeriesEdit:
             check(edited)
         shift = WallClockShift.between(master.tzid, shown.starts_at, edited.starts_at)
         updated = editable_copy(edited)
-        updated.starts_at = shift.instant(master.starts_at)
+        # Edited from its own first occurrence the master takes the new start exactly; the wall clock
+        # would read an ambiguous time (a repeated DST hour) as its first pass.
+        exact = shown.starts_at == master.starts_at
+        updated.starts_at = edited.starts_at if exact else shift.instant(master.starts_at)
         updated.ends_at = _end_like(updated, edited.starts_at, edited.ends_at)
         if isinstance(changes.recurrence, Unset):
             if master.recurrence is not None:

@@ -339,3 +339,50 @@ def test_deleting_the_master_deletes_the_series_with_its_overrides(paul: Caller)
     assert paul.delete(f"/events/{key}").status_code == 200
     assert (paul.get(f"/events/{key}").status_code, paul.get(f"/events/{override}").status_code) == (404, 404)
     assert paul.get("/events", params=MARCH_EVENTS).json()["data"] == []
+
+
+def test_an_exception_changes_alone_and_one_occurrence_can_leave_for_another_calendar(paul: Caller) -> None:
+    key = weekly(paul)
+    other = paul.create_calendar(name="Other", timeZone="Europe/Paris")
+    paul.put(f"/events/{key}?recurringUpdateType=ONE", json={"recurrenceId": "20260316T080000Z", "subject": "A"})
+    override = occurrences(paul, key)[2]["id"]
+    assert paul.put(f"/events/{override}", json={"subject": "A2"}).status_code == 200
+    assert paul.put(f"/events/{override}", json={"calendarId": other}).status_code == 401
+    assert [o["subject"] for o in occurrences(paul, key)] == ["Stand-up"] * 2 + ["A2"] + ["Stand-up"] * 3
+
+    moved = paul.put(
+        f"/events/{key}?recurringUpdateType=ONE",
+        json={"recurrenceId": "20260323T080000Z", "calendarId": other, "subject": "Elsewhere"},
+    )
+    assert moved.status_code == 200
+    assert [o["from"] for o in occurrences(paul, key)] == [*MONDAYS[:3], *MONDAYS[4:]]
+    [single] = paul.get(f"/calendars/{other}/events", params=MARCH_EVENTS).json()["data"]
+    assert (single["subject"], single["from"], single["recurrenceId"], single["originalEvent"]) == (
+        "Elsewhere",
+        MONDAYS[3],
+        None,
+        None,
+    )
+
+
+def test_all_with_a_calendar_id_moves_the_series_and_its_exceptions(paul: Caller) -> None:
+    key = weekly(paul)
+    other = paul.create_calendar(name="Other", timeZone="Europe/Paris")
+    paul.put(f"/events/{key}?recurringUpdateType=ONE", json={"recurrenceId": "20260316T080000Z", "subject": "A"})
+    response = paul.put(
+        f"/events/{key}?recurringUpdateType=ALL", json={"recurrenceId": "20260302T080000Z", "calendarId": other}
+    )
+    assert response.status_code == 200
+    assert {o["calendarId"] for o in occurrences(paul, key)} == {other}
+    assert [o["subject"] for o in occurrences(paul, key)][2] == "A"
+
+
+def test_each_occurrence_reminds_before_its_own_start(paul: Caller) -> None:
+    key = paul.create_event(
+        paul.default_calendar,
+        **{"from": "2026-03-02T09:00:00+01:00", "to": "2026-03-02T10:00:00+01:00"},
+        repeat={"type": "daily", "end": {"type": "endAfter", "value": "2"}},
+        reminder=[{"reminderType": "popup", "alarmBefore": 10}],
+    )
+    found = occurrences(paul, key)
+    assert [o["reminder"][0]["fromDateTime"]["time"] for o in found] == [1772437800000, 1772524200000]
