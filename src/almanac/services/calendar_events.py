@@ -29,15 +29,13 @@ from almanac.services.events import (
     EventView,
     Unset,
     apply_changes,
-    editable_copy,
     new_event,
     readable_event,
-    store_changed_event,
-    store_deleted_event,
     store_new_event,
     view_of,
     views_of,
 )
+from almanac.services.series import RecurrenceOf
 
 #: eXo's rule (spec §6): the start must be strictly before the end.
 START_BEFORE_END: Final = N_('"from" date must be before "to" date')
@@ -59,11 +57,13 @@ def create_event_in_calendar(
     changes: EventChanges,
     rejected: InvalidInputError | None = None,
     uploads: Sequence[UploadReference] | None = None,
+    recurrence_of: RecurrenceOf | None = None,
 ) -> EventView:
     """Create an event (spec §5.3.3). Checks in order: unknown calendar (NotFoundError), ``rejected``,
     edit permission (PermissionDeniedError), then the event rules (InvalidInputError: ``from`` strictly
     before ``to``, then the limits of ``check_event``), then ``uploads`` (eXo ``uploadResources``, see
-    ``attachment_files.apply_upload_references``). ``summary``, ``starts_at`` and ``ends_at`` must be set."""
+    ``attachment_files.apply_upload_references``). ``summary``, ``starts_at`` and ``ends_at`` must be set.
+    ``recurrence_of`` builds the event's recurrence from its final start and zone (see ``series``)."""
     with ctx.uow() as uow:
         calendar = uow.calendars.get_by_key(calendar_key)
         if calendar is None or calendar.id is None:
@@ -76,59 +76,11 @@ def create_event_in_calendar(
             raise ValueError("create_event_in_calendar needs starts_at and ends_at")
         event = new_event(ctx, principal, calendar)
         apply_changes(uow, event, changes)
-        _check_start_before_end(event)
+        if recurrence_of is not None:
+            event.recurrence = recurrence_of(event)
+        check_start_before_end(event)
         check_event(event, ctx.event_limits)
-        return store_new_event(ctx, uow, event, calendar, before_commit=_attaching(ctx, principal, uploads))
-
-
-def update_event_by_key(
-    ctx: ServiceContext,
-    *,
-    principal: Principal,
-    event_key: str,
-    changes: EventChanges,
-    target_calendar_key: str | None = None,
-    rejected: InvalidInputError | None = None,
-    uploads: Sequence[UploadReference] | None = None,
-) -> EventView:
-    """Change an event and, when ``target_calendar_key`` names another calendar, move it there (spec §5.3.5).
-
-    Checks in order: unknown or unreadable event (NotFoundError); edit rights on
-    its calendar and, when moving, on the target — an unknown target counts as
-    not editable (PermissionDeniedError); ``rejected``; the event rules
-    (InvalidInputError); ``uploads`` when given (the attachments become what it
-    lists). ``from`` must be strictly before ``to`` when either is changed.
-    Fields left UNSET keep their values.
-    """
-    with ctx.uow() as uow:
-        event, calendar = readable_event(uow, principal, event_key=event_key, for_update=True)
-        target = calendar
-        if target_calendar_key is not None and target_calendar_key != calendar.key:
-            found = uow.calendars.get_by_key(target_calendar_key)
-            if found is None or not can_edit_calendar(principal, found):
-                raise PermissionDeniedError()
-            target = found
-        if not can_edit_calendar(principal, calendar):
-            raise PermissionDeniedError()
-        if rejected is not None:
-            raise rejected
-        updated = editable_copy(event)
-        apply_changes(uow, updated, changes)
-        if not (isinstance(changes.starts_at, Unset) and isinstance(changes.ends_at, Unset)):
-            _check_start_before_end(updated)
-        check_event(updated, ctx.event_limits)
-        assert target.id is not None
-        updated.calendar_id = target.id
-        return store_changed_event(ctx, uow, event, updated, target, before_commit=_attaching(ctx, principal, uploads))
-
-
-def delete_event_by_key(ctx: ServiceContext, *, principal: Principal, event_key: str) -> None:
-    """Delete an event: NotFoundError if unknown or unreadable, PermissionDeniedError if not an editor."""
-    with ctx.uow() as uow:
-        event, calendar = readable_event(uow, principal, event_key=event_key, for_update=True)
-        if not can_edit_calendar(principal, calendar):
-            raise PermissionDeniedError()
-        store_deleted_event(ctx, uow, event, calendar)
+        return store_new_event(ctx, uow, event, calendar, before_commit=attaching_uploads(ctx, principal, uploads))
 
 
 def list_calendar_events(
@@ -163,27 +115,10 @@ def list_calendar_events(
         return Page(items=views_of(uow, found.items, {calendar.id: calendar}), total=found.total)
 
 
-def list_own_events(
-    ctx: ServiceContext,
-    *,
-    principal: Principal,
-    overlap_from: datetime,
-    overlap_until: datetime,
-    category_key: str | None,
-    page: PageRequest,
-) -> Page[EventView]:
-    """Events of the principal's personal calendars and of their groups' calendars overlapping the window
-    (spec §5.3.1), paged (eXo ignores offset and limit here)."""
-    with ctx.uow() as uow:
-        found = uow.events.list_own(
-            principal, overlap_from=overlap_from, overlap_until=overlap_until, category_key=category_key, page=page
-        )
-        return Page(items=views_of(uow, found.items), total=found.total)
-
-
-def _attaching(
+def attaching_uploads(
     ctx: ServiceContext, principal: Principal, uploads: Sequence[UploadReference] | None
 ) -> Callable[[UnitOfWork, Event], object] | None:
+    """The step that makes an event's attachments what eXo's ``uploadResources`` lists (None: leave them)."""
     if uploads is None:
         return None
 
@@ -194,6 +129,7 @@ def _attaching(
     return attach
 
 
-def _check_start_before_end(event: Event) -> None:
+def check_start_before_end(event: Event) -> None:
+    """eXo's rule (spec §6): ``from`` strictly before ``to``; InvalidInputError otherwise."""
     if not event.starts_at < event.ends_at:
         raise InvalidInputError([Problem("to", START_BEFORE_END_CODE, START_BEFORE_END)])

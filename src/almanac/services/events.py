@@ -81,6 +81,9 @@ class EventView:
 
 REQUIRED_ON_CREATE: Final = ("summary", "starts_at", "ends_at")
 
+#: The earliest delivery a staged write made due (None: nothing), announced after the commit.
+Due = datetime | None
+
 
 def create_event(
     ctx: ServiceContext, *, principal: Principal, changes: EventChanges | ChangesFor, calendar_key: str | None = None
@@ -273,6 +276,36 @@ def store_deleted_event(ctx: ServiceContext, uow: UnitOfWork, event: Event, cale
     uow.events.delete(event.id)
     uow.commit()
     announce(ctx, due)
+
+
+# The staged halves of the store_* steps, for use cases that write several events in one unit of work
+# (series edits): each writes and replans without committing, and returns the earliest due time to announce
+# once the caller has committed.
+
+
+def stage_new_event(ctx: ServiceContext, uow: UnitOfWork, event: Event, calendar: Calendar) -> tuple[Event, Due]:
+    """Add a checked event and plan its deliveries; the caller commits, then announces the due time."""
+    stored = uow.events.add(event)
+    return stored, event_changed(ctx, uow, MessageType.EVENT_CREATED, stored, calendar)
+
+
+def stage_changed_event(
+    ctx: ServiceContext, uow: UnitOfWork, before: Event, after: Event, calendar: Calendar
+) -> tuple[Event, Due]:
+    """Store a checked change (bumping revision and ``updated_at``) and replan; the caller commits."""
+    after.updated_at = ctx.clock.now()
+    after.revision = before.revision + 1
+    stored = uow.events.update(after)
+    return stored, event_changed(ctx, uow, MessageType.EVENT_UPDATED, stored, calendar)
+
+
+def stage_deleted_event(ctx: ServiceContext, uow: UnitOfWork, event: Event, calendar: Calendar) -> Due:
+    """Delete the event and cancel its deliveries; the caller commits."""
+    assert event.id is not None
+    gone = replace(event, revision=event.revision + 1, updated_at=ctx.clock.now())
+    due = event_changed(ctx, uow, MessageType.EVENT_DELETED, gone, calendar)
+    uow.events.delete(event.id)
+    return due
 
 
 def _writable_calendar(uow: UnitOfWork, principal: Principal, calendar_key: str | None) -> Calendar:

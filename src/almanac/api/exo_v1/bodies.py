@@ -1,29 +1,32 @@
 """From eXo request bodies to use-case drafts, applying eXo's value rules in eXo's order (spec §5.2.4,
 §5.3.5, messages of §6) and stopping at the first broken one.
 
-Differences from eXo kept on purpose (see docs/exo-v1.md): PUT changes only the
-properties sent (eXo resets times, repeat and attachments); ``null`` means "not
-sent"; an empty string clears ``description``, ``publicURL``, ``privateURL``;
-an unknown ``categoryId`` and a repeating ``repeat.type`` are refused instead
-of silently dropped.
+Differences from eXo kept on purpose (see the README's eXo section): PUT changes
+only the properties sent (eXo resets times, repeat and attachments); ``null``
+means "not sent"; an empty string clears ``description``, ``publicURL``,
+``privateURL``; an unknown ``categoryId`` and a malformed ``repeat`` are
+refused instead of silently dropped. ``repeat`` itself is read by ``repeat``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
 from almanac.api.exo_v1.dates import DEFAULT_WINDOW, parse_datetime
 from almanac.api.exo_v1.query import BAD_DATE, rejected
-from almanac.api.exo_v1.schemas import CalendarWrite, EventWrite, ReminderWrite, RepeatWrite
+from almanac.api.exo_v1.repeat import Repeat, read_repeat
+from almanac.api.exo_v1.schemas import CalendarWrite, EventWrite, ReminderWrite
 from almanac.api.wire import shown
 from almanac.domain.categories import ALL_CATEGORY_KEY, find_category
 from almanac.domain.errors import N_, InvalidInputError
 from almanac.domain.events import Availability, Priority, Privacy, Reminder, ReminderChannel
+from almanac.services.calendar_events import check_start_before_end
 from almanac.services.calendars import CalendarDraft
 from almanac.services.events import EventChanges
+from almanac.services.series import EventCheck, RecurrenceOf
 
-WEEK_DAYS: Final = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 MAX_ALARM_MINUTES: Final = 10 * 366 * 24 * 60
 DEFAULT_SUBJECT: Final = "default"
 
@@ -32,9 +35,6 @@ AVAILABILITY: Final = N_("availability must be one of available,busy,outside")
 PRIORITY: Final = N_("priority must be one of high,low,none,normal")
 PRIVACY: Final = N_("privacy can only be public or private")
 SUBJECT: Final = N_("subject must not be empty")
-REPEAT_ON: Final = N_("repeatOn can only contains FR,MO,SA,SU,TH,TU,WE")
-REPEAT_BY: Final = N_("repeatBy must be >= 1 and <= 31")
-REPEAT_TYPE: Final = N_("repeating events are not supported yet: repeat.type must be norepeat")
 CATEGORY: Final = N_("categoryId must be one of your categories, such as defaultEventCategoryIdMeeting")
 REMINDER_TYPE: Final = N_("reminderType must be one of email,popup")
 ALARM_BEFORE: Final = N_("alarmBefore must be a number of minutes between 0 and 5270400")
@@ -59,23 +59,50 @@ def calendar_draft(body: CalendarWrite) -> CalendarDraft:
     return CalendarDraft(**fields)
 
 
+@dataclass(frozen=True)
+class EventDraft:
+    """What an event body asks for: the changes, its repeat (None: not sent), the first rule it breaks."""
+
+    changes: EventChanges
+    repeat: Repeat | None = None
+    problem: InvalidInputError | None = None
+    times_sent: bool = False
+
+    @property
+    def recurrence_of(self) -> RecurrenceOf | None:
+        """Builds the recurrence once the event's start and zone are final; None when ``repeat`` was not sent."""
+        return self.repeat.recurrence_of if self.repeat is not None else None
+
+    @property
+    def check(self) -> EventCheck | None:
+        """eXo's "from before to" rule (spec §6), when the body sends either."""
+        return check_start_before_end if self.times_sent else None
+
+
 def event_changes(
     body: EventWrite, *, tzid: str, now: datetime, creating: bool
 ) -> tuple[EventChanges, InvalidInputError | None]:
-    """The changes a body asks for, and the first rule it breaks (None if it breaks none).
+    """The changes a body asks for, and the first rule it breaks (None if it breaks none)."""
+    draft = event_draft(body, tzid=tzid, now=now, creating=creating)
+    return draft.changes, draft.problem
+
+
+def event_draft(body: EventWrite, *, tzid: str, now: datetime, creating: bool) -> EventDraft:
+    """The draft of a body, checked in eXo's order (spec §5.3.5) up to the first broken rule.
 
     On create, eXo's defaults apply: subject "default", category All, and the
     default window (now, now + 1 week) for a missing ``from``/``to``.
     """
     fields: dict[str, Any] = {}
     try:
-        _read_event(body, fields, tzid=tzid, now=now, creating=creating)
+        repeat = _read_event(body, fields, tzid=tzid, now=now, creating=creating)
     except InvalidInputError as exc:
-        return EventChanges(), exc
-    return EventChanges(**fields), None
+        return EventDraft(EventChanges(), problem=exc)
+    times_sent = bool((body.from_ or "").strip() or (body.to or "").strip())
+    return EventDraft(EventChanges(**fields), repeat, times_sent=times_sent)
 
 
-def _read_event(body: EventWrite, fields: dict[str, Any], *, tzid: str, now: datetime, creating: bool) -> None:
+def _read_event(body: EventWrite, fields: dict[str, Any], *, tzid: str, now: datetime, creating: bool) -> Repeat | None:
     if body.categoryId is not None:
         if find_category(body.categoryId) is None:
             raise rejected("categoryId", CATEGORY)
@@ -88,8 +115,7 @@ def _read_event(body: EventWrite, fields: dict[str, Any], *, tzid: str, now: dat
         fields["availability"] = _member(Availability, body.availability, "availability", AVAILABILITY)
     if body.participants is not None:
         fields["participant_usernames"] = [p.strip() for p in body.participants if p.strip()]
-    if body.repeat is not None:
-        _check_repeat(body.repeat)
+    repeat = read_repeat(body.repeat) if body.repeat is not None else None
     start = _date(body.from_, "from", tzid)
     end = _date(body.to, "to", tzid)
     if creating:
@@ -113,6 +139,7 @@ def _read_event(body: EventWrite, fields: dict[str, Any], *, tzid: str, now: dat
         fields["summary"] = body.subject.strip()
     elif creating:
         fields["summary"] = DEFAULT_SUBJECT
+    return repeat
 
 
 def _member(enum: Any, value: str, code: str, template: str) -> Any:
@@ -129,18 +156,6 @@ def _date(text: str | None, name: str, tzid: str) -> datetime | None:
     if parsed is None:
         raise rejected(name, BAD_DATE, name=name, value=shown(text))
     return parsed
-
-
-def _check_repeat(repeat: RepeatWrite) -> None:
-    if repeat.repeatOn and any(day not in WEEK_DAYS for day in repeat.repeatOn.split(",")):
-        raise rejected("repeatOn", REPEAT_ON)
-    if repeat.repeateBy:
-        for item in repeat.repeateBy.split(","):
-            day = item.strip()
-            if not (day.isascii() and day.isdigit() and 1 <= int(day) <= 31):
-                raise rejected("repeatBy", REPEAT_BY)
-    if repeat.type not in (None, "", "norepeat"):
-        raise rejected("repeat", REPEAT_TYPE)
 
 
 def _reminder(kind: str | None, minutes: int | None) -> Reminder:

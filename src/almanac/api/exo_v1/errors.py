@@ -85,11 +85,25 @@ EXO_CODES: Final = frozenset(
         "uploadResources",
         "calendarIds",
         "file",
+        # recurring events (README "Recurring events")
+        "repeat.every",
+        "repeat.end",
+        "repeat.exclude",
+        "recurringUpdateType",
+        "start",
+        "end",
     }
 )
 
 #: Domain field names as this face calls them.
-WIRE_FIELDS: Final = {"summary": "subject", "starts_at": "from", "ends_at": "to", "reminders": "reminder"}
+WIRE_FIELDS: Final = {
+    "summary": "subject",
+    "starts_at": "from",
+    "ends_at": "to",
+    "reminders": "reminder",
+    "recurrence": "repeat",
+    "recurrence_id": "recurrenceId",
+}
 
 
 def wire_field(name: str) -> str:

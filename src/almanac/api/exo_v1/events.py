@@ -1,4 +1,5 @@
-"""``/calendars/{id}/events``, ``/events`` and ``/events/{id}`` of the eXo face (spec §5.3, the seed)."""
+"""``/calendars/{id}/events``, ``/events``, ``/events/{id}`` and ``/events/{id}/occurrences`` of the eXo face
+(spec §5.3, §5.4, §4: the seed, and recurring events)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Query, Response
 
 from almanac.api.exo_v1 import query as q
-from almanac.api.exo_v1.bodies import event_changes
+from almanac.api.exo_v1.bodies import event_draft
 from almanac.api.exo_v1.content_bodies import upload_references
 from almanac.api.exo_v1.context import Exo, ExoRequest
 from almanac.api.exo_v1.errors import NO_CACHE
@@ -29,8 +30,10 @@ from almanac.domain.queries import Page, PageRequest
 from almanac.services import attachments as attachment_service
 from almanac.services import calendar_events as event_service
 from almanac.services import calendars as calendar_service
+from almanac.services import series
+from almanac.services import series_reads as reads
 from almanac.services.calendars import CalendarView
-from almanac.services.events import EventView
+from almanac.services.series_reads import EventInSeries
 
 router = APIRouter(tags=["eXo events"])
 
@@ -78,7 +81,8 @@ EventList = Annotated[EventListQuery, Depends(event_list_query)]
 
 @router.get("/calendars/{calendar_id}/events", summary="Events of one calendar starting in a window (the seed)")
 def list_calendar_events(exo: Exo, calendar_id: str, query: EventList) -> Response:
-    found = event_service.list_calendar_events(
+    """Stored events, masters once and not expanded (spec §5.3.2)."""
+    found = reads.list_calendar_events_in_series(
         exo.services,
         principal=exo.principal,
         calendar_key=calendar_id,
@@ -90,28 +94,29 @@ def list_calendar_events(exo: Exo, calendar_id: str, query: EventList) -> Respon
     return _collection(exo, found, query)
 
 
-@router.get("/events", summary="The caller's events: own personal and group calendars, overlapping a window")
+@router.get("/events", summary="The caller's events: own personal and group calendars, series expanded")
 def list_own_events(exo: Exo, query: EventList) -> Response:
-    found = event_service.list_own_events(
+    """Occurrences overlapping the window, paged in memory (spec §5.3.1; eXo ignores offset/limit)."""
+    found = reads.list_own_occurrences(
         exo.services,
         principal=exo.principal,
-        overlap_from=query.window.start,
-        overlap_until=query.window.end,
+        window_start=query.window.start,
+        window_end=query.window.end,
         category_key=query.category_key,
-        page=PageRequest(query.paging.offset, query.paging.limit),
     )
-    return _collection(exo, found, query)
+    return _collection(exo, _page(found, query.paging), query)
 
 
 @router.post("/calendars/{calendar_id}/events", status_code=201, summary="Create an event in a calendar")
 def create_event(exo: Exo, calendar_id: str, payload: Annotated[EventWrite, Body()]) -> Response:
-    changes, problem = event_changes(payload, tzid=exo.principal.tzid, now=exo.services.clock.now(), creating=True)
+    draft = event_draft(payload, tzid=exo.principal.tzid, now=exo.services.clock.now(), creating=True)
     view = event_service.create_event_in_calendar(
         exo.services,
         principal=exo.principal,
         calendar_key=calendar_id,
-        changes=changes,
-        rejected=problem,
+        changes=draft.changes,
+        rejected=draft.problem,
+        recurrence_of=draft.recurrence_of,
         uploads=upload_references(payload.uploadResources),
     )
     return empty(201, {"Location": exo.hrefs.event(view.event.key)})
@@ -126,34 +131,116 @@ def get_event(
     expand: OptionalText = None,
 ) -> Response:
     callback = q.jsonp(jsonp)
-    view = event_service.get_event_by_key(exo.services, principal=exo.principal, event_key=event_id)
-    headers = cacheable(exo.settings.exo_cache_max_age, view.event.updated_at)
-    unchanged = not_modified(exo.request, view.event.updated_at, headers)
+    item = reads.get_event_in_series(exo.services, principal=exo.principal, event_key=event_id)
+    updated_at = item.event.updated_at
+    headers = cacheable(exo.settings.exo_cache_max_age, updated_at)
+    unchanged = not_modified(exo.request, updated_at, headers)
     if unchanged is not None:
         return unchanged
-    rendered = _render(exo, [view], q.expand(expand))[0]
+    rendered = _render(exo, [item], q.expand(expand))[0]
     return body(project(rendered, q.fields(fields)), callback=callback, headers=headers)
 
 
-@router.put("/events/{event_id}", summary="Change an event; a new calendarId moves it")
-def update_event(exo: Exo, event_id: str, payload: Annotated[EventWrite, Body()]) -> Response:
-    changes, problem = event_changes(payload, tzid=exo.principal.tzid, now=exo.services.clock.now(), creating=False)
-    event_service.update_event_by_key(
+@router.put("/events/{event_id}", summary="Change an event, one occurrence, this and following, or a whole series")
+def update_event(
+    exo: Exo,
+    event_id: str,
+    payload: Annotated[EventWrite, Body()],
+    recurringUpdateType: OptionalText = None,  # noqa: N803 - wire name
+) -> Response:
+    """Without ``recurringUpdateType`` the stored event changes as addressed (a master: its whole series;
+    an override: in place). ``ONE``/``FOLLOWING``/``ALL`` edit the occurrence the body's ``recurrenceId``
+    names (spec §4.5); a missing or unknown one is a 400 (eXo answers 200 and changes nothing)."""
+    update_type = q.recurring_update_type(recurringUpdateType)
+    draft = event_draft(payload, tzid=exo.principal.tzid, now=exo.services.clock.now(), creating=False)
+    ctx, me, key, target = exo.services, exo.principal, event_id, payload.calendarId
+    changes, problem, check, occurrence = draft.changes, draft.problem, draft.check, payload.recurrenceId
+    if update_type is None:
+        series.update_event_in_series(
+            ctx,
+            principal=me,
+            event_key=key,
+            changes=changes,
+            target_calendar_key=target,
+            recurrence_of=draft.recurrence_of,
+            rejected=problem,
+            check=check,
+            before_commit=event_service.attaching_uploads(ctx, me, upload_references(payload.uploadResources)),
+        )
+    elif update_type == "ONE":
+        # An occurrence cannot repeat itself: the body's repeat (eXo clients send the master's) is ignored.
+        series.detach_occurrence(
+            ctx,
+            principal=me,
+            event_key=key,
+            occurrence_key=occurrence,
+            changes=changes,
+            target_calendar_key=target,
+            rejected=problem,
+            check=check,
+        )
+    else:
+        edit = series.split_series if update_type == "FOLLOWING" else series.update_series
+        edit(
+            ctx,
+            principal=me,
+            event_key=key,
+            occurrence_key=occurrence,
+            changes=changes,
+            target_calendar_key=target,
+            recurrence_of=draft.recurrence_of,
+            rejected=problem,
+            check=check,
+        )
+    return empty(200)
+
+
+@router.delete("/events/{event_id}", summary="Delete an event, a whole series, or one occurrence (recurrenceId)")
+def delete_event(exo: Exo, event_id: str, recurrenceId: OptionalText = None) -> Response:  # noqa: N803
+    """A master goes with its overrides; an override, or ``recurrenceId=KEY`` on a master, cancels that
+    occurrence only (eXo has no call for this, spec §4.6)."""
+    if recurrenceId is not None:
+        series.cancel_occurrence(exo.services, principal=exo.principal, event_key=event_id, occurrence_key=recurrenceId)
+    else:
+        series.delete_event_in_series(exo.services, principal=exo.principal, event_key=event_id)
+    return empty(200)
+
+
+@router.get("/events/{event_id}/occurrences", summary="Occurrences of a recurring event in a window")
+def list_event_occurrences(
+    exo: Exo,
+    event_id: str,
+    start: OptionalText = None,
+    end: OptionalText = None,
+    offset: OptionalText = None,
+    limit: OptionalText = None,
+    returnSize: OptionalText = None,  # noqa: N803 - wire name
+    fields: OptionalText = None,
+    jsonp: OptionalText = None,
+    expand: OptionalText = None,
+) -> Response:
+    """The series' occurrences overlapping ``[start, end)`` by start (spec §5.4.1): computed ones carry the
+    master's id and their ``recurrenceId``, overrides their own id and ``originalEvent``. An empty window is
+    an empty list (eXo: 404); unreadable events are 404 before anything else."""
+    query = EventListQuery(
+        callback=q.jsonp(jsonp),
+        paging=_paging(exo, offset, limit),
+        window=q.event_window(
+            start, end, tzid=exo.principal.tzid, now=exo.services.clock.now(), names=("start", "end")
+        ),
+        category_key=None,
+        return_size=returnSize,
+        fields=fields,
+        expand=expand,
+    )
+    found = reads.list_occurrences_of_series(
         exo.services,
         principal=exo.principal,
         event_key=event_id,
-        changes=changes,
-        target_calendar_key=payload.calendarId,
-        rejected=problem,
-        uploads=upload_references(payload.uploadResources),
+        window_start=query.window.start,
+        window_end=query.window.end,
     )
-    return empty(200)
-
-
-@router.delete("/events/{event_id}", summary="Delete an event")
-def delete_event(exo: Exo, event_id: str) -> Response:
-    event_service.delete_event_by_key(exo.services, principal=exo.principal, event_key=event_id)
-    return empty(200)
+    return _collection(exo, _page(found, query.paging), query)
 
 
 def _paging(exo: ExoRequest, offset: str | None, limit: str | None) -> q.Paging:
@@ -162,7 +249,11 @@ def _paging(exo: ExoRequest, offset: str | None, limit: str | None) -> q.Paging:
     )
 
 
-def _collection(exo: ExoRequest, found: Page[EventView], query: EventListQuery) -> Response:
+def _page(items: list[EventInSeries], paging: q.Paging) -> Page[EventInSeries]:
+    return Page(items=items[paging.offset : paging.offset + paging.limit], total=len(items))
+
+
+def _collection(exo: ExoRequest, found: Page[EventInSeries], query: EventListQuery) -> Response:
     paging = query.paging
     names = q.fields(query.fields)
     data = [project(item, names) for item in _render(exo, found.items, q.expand(query.expand))]
@@ -177,25 +268,26 @@ def _collection(exo: ExoRequest, found: Page[EventView], query: EventListQuery) 
     )
 
 
-def _render(exo: ExoRequest, views: list[EventView], expansions: dict[str, q.Window]) -> list[dict[str, object]]:
+def _render(exo: ExoRequest, items: list[EventInSeries], expansions: dict[str, q.Window]) -> list[dict[str, object]]:
     calendars: dict[int, CalendarView] = {}
-    if "calendar" in expansions and views:
-        ids = sorted({v.event.calendar_id for v in views})
+    if "calendar" in expansions and items:
+        ids = sorted({i.event.calendar_id for i in items})
         described = calendar_service.describe_calendars(exo.services, principal=exo.principal, calendar_ids=ids)
         calendars = {c.calendar.id: c for c in described if c.calendar.id is not None}
     files: dict[int, list[Attachment]] = {}
-    event_ids = [v.event.id for v in views if v.event.id is not None]
+    event_ids = sorted({i.event.id for i in items if i.event.id is not None})
     for attachment in attachment_service.attachments_for(exo.services, event_ids=event_ids):
         if attachment.event_id is not None:
             files.setdefault(attachment.event_id, []).append(attachment)
     return [
         event_json(
-            v,
+            i.view,
             exo.hrefs,
             expand=expansions,
             calendars=calendars,
             localize=exo.localize,
-            attachments=files.get(v.event.id, []) if v.event.id is not None else [],
+            series=i,
+            attachments=files.get(i.event.id, []) if i.event.id is not None else [],
         )
-        for v in views
+        for i in items
     ]

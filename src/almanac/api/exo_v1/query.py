@@ -221,12 +221,19 @@ class EventWindow:
     end: datetime
 
 
-def event_window(start: str | None, end: str | None, *, tzid: str, now: datetime) -> EventWindow:
-    """``startTime``/``endTime``; a missing or blank bound is now / now + 1 week (the seed's stated defaults;
-    eXo truncates them to half-days, spec §1.4)."""
+def event_window(
+    start: str | None,
+    end: str | None,
+    *,
+    tzid: str,
+    now: datetime,
+    names: tuple[str, str] = ("startTime", "endTime"),
+) -> EventWindow:
+    """``startTime``/``endTime`` (or the parameters ``names``); a missing or blank bound is now / now + 1 week
+    (the seed's stated defaults; eXo truncates them to half-days, spec §1.4)."""
     return EventWindow(
-        start=_bound(start, "startTime", tzid) or now,
-        end=_bound(end, "endTime", tzid) or now + DEFAULT_WINDOW,
+        start=_bound(start, names[0], tzid) or now,
+        end=_bound(end, names[1], tzid) or now + DEFAULT_WINDOW,
     )
 
 
@@ -251,3 +258,19 @@ def category_filter(text: str | None) -> str | None:
     if category is None:
         return text
     return None if category.key == ALL_CATEGORY_KEY else category.key
+
+
+# --- recurring events ----------------------------------------------------------------------------------
+
+UPDATE_TYPES: Final = ("ALL", "FOLLOWING", "ONE")
+BAD_UPDATE_TYPE: Final = N_("recurringUpdateType must be one of ALL,FOLLOWING,ONE")
+
+
+def recurring_update_type(text: str | None) -> str | None:
+    """``ALL``, ``FOLLOWING``, ``ONE`` (exact, spec §4.5) or None when absent; anything else is a 400
+    (eXo: a framework error)."""
+    if text is None:
+        return None
+    if text not in UPDATE_TYPES:
+        raise rejected("recurringUpdateType", BAD_UPDATE_TYPE)
+    return text

@@ -1,7 +1,9 @@
-"""The eXo resource shapes (spec §3.1-3.4, §3.7): calendars, events (with ``expand``), categories.
+"""The eXo resource shapes (spec §3.1-3.4, §3.7, §4.1): calendars, events (with ``expand``), categories.
 
 Links are absolute: ``Hrefs.root`` is ``{base}/rest/private/v1/calendar``.
-Recurrence is not stored yet, so ``repeat`` is always eXo's non-recurring object.
+An event is shown inside its series (``services.series_reads.EventInSeries``):
+a master, a computed occurrence (the master's id, its ``recurrenceId``), an
+override (its own id, ``originalEvent`` linking its master), or a single event.
 """
 
 from __future__ import annotations
@@ -10,26 +12,19 @@ import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Final
+from typing import Any
 from urllib.parse import quote
 
 from almanac.api.exo_v1.dates import epoch_millis, format_datetime
 from almanac.api.exo_v1.query import Window
+from almanac.api.exo_v1.repeat import repeat_json
 from almanac.domain.attachments import Attachment
 from almanac.domain.categories import Category, find_category
 from almanac.domain.events import Event, Reminder
+from almanac.domain.recurrence import format_occurrence_key
 from almanac.services.calendars import CalendarView
 from almanac.services.events import EventView
-
-NO_REPEAT: Final[dict[str, Any]] = {
-    "enabled": False,
-    "type": "norepeat",
-    "every": 0,
-    "repeatOn": None,
-    "repeateBy": "",
-    "exclude": None,
-    "end": {"type": "neverEnd", "value": None},
-}
+from almanac.services.series_reads import EventInSeries
 
 #: Translates a category's message id into the caller's language.
 Localize = Callable[[str], str]
@@ -121,10 +116,22 @@ def event_json(
     calendars: Mapping[int, CalendarView],
     localize: Localize,
     attachments: Sequence[Attachment] = (),
+    series: EventInSeries | None = None,
 ) -> dict[str, Any]:
     """The event of spec §3.2. ``calendars`` holds the calendars the caller may view: only those are
-    embedded by ``expand=calendar`` (eXo embeds without re-checking, spec §1.6)."""
+    embedded by ``expand=calendar`` (eXo embeds without re-checking, spec §1.6).
+
+    ``series`` places it in its series (§4.1): a computed occurrence shows its
+    own times and key with every other field of its master — privacy and
+    availability included (eXo resets them to private/busy, §4.3); an override
+    links its master in ``originalEvent``, which ``expand=originalEvent``
+    embeds when the caller may read it (eXo's link is broken, §4.4).
+    """
     event = view.event
+    item = series or EventInSeries(view, event.starts_at, event.ends_at, recurrence_id=event.recurrence_id)
+    original: Any = hrefs.event(item.master_key) if item.master_key else None
+    if "originalEvent" in expand and item.master is not None:
+        original = event_json(item.master.view, hrefs, expand={}, calendars={}, localize=localize, series=item.master)
     category = find_category(event.category_key) if event.category_key else None
     categories: list[Any] | None = [hrefs.category(event.category_key)] if event.category_key else None
     if "categories" in expand and category is not None:
@@ -137,19 +144,19 @@ def event_json(
         "href": hrefs.event(event.key),
         "subject": event.summary,
         "description": event.description,
-        "from": format_datetime(event.starts_at),
-        "to": format_datetime(event.ends_at),
+        "from": format_datetime(item.starts_at),
+        "to": format_datetime(item.ends_at),
         "calendar": calendar,
         "calendarId": view.calendar.key,
         "categories": categories,
         "categoryId": event.category_key,
         "location": event.location,
         "priority": event.priority.value,
-        "repeat": dict(NO_REPEAT, end=dict(NO_REPEAT["end"])),
-        "recurrenceId": None,
-        "originalEvent": None,
-        "isOccur": False,
-        "reminder": [_reminder_json(view, event, r, i) for i, r in enumerate(event.reminders)],
+        "repeat": repeat_json(event, overridden=item.overridden, occurrence=item.virtual),
+        "recurrenceId": format_occurrence_key(item.recurrence_id) if item.recurrence_id is not None else None,
+        "originalEvent": original,
+        "isOccur": event.is_series and not event.is_override,
+        "reminder": [_reminder_json(view, item, r, i) for i, r in enumerate(event.reminders)],
         "attachments": attachments_json(attachments, hrefs, expand),
         "uploadResources": None,
         "participants": [user.username for user in view.participants],
@@ -158,10 +165,12 @@ def event_json(
     }
 
 
-def _reminder_json(view: EventView, event: Event, reminder: Reminder, position: int) -> dict[str, Any]:
-    """Spec §3.4. Reminders have no stored id: a stable one is derived from the event and the position."""
-    fires_at = reminder.at if reminder.at is not None else event.starts_at - (reminder.before or timedelta(0))
-    minutes = int((event.starts_at - fires_at).total_seconds() // 60)
+def _reminder_json(view: EventView, item: EventInSeries, reminder: Reminder, position: int) -> dict[str, Any]:
+    """Spec §3.4. Reminders have no stored id: a stable one is derived from the event and the position.
+    An occurrence's reminder fires before that occurrence."""
+    event: Event = view.event
+    fires_at = reminder.at if reminder.at is not None else item.starts_at - (reminder.before or timedelta(0))
+    minutes = int((item.starts_at - fires_at).total_seconds() // 60)
     digest = hashlib.sha256(f"{event.key}:{position}".encode()).hexdigest()[:32]
     email = reminder.channel.value == "email"
     return {

@@ -71,7 +71,8 @@ class UploadResourceWrite(BaseModel):
 
 
 class EventWrite(BaseModel):
-    """POST ``/calendars/{id}/events`` and PUT ``/events/{id}`` (``calendarId`` moves, PUT only)."""
+    """POST ``/calendars/{id}/events`` and PUT ``/events/{id}`` (``calendarId`` moves, PUT only;
+    ``recurrenceId`` names the occurrence of a ``recurringUpdateType`` edit, PUT only)."""
 
     model_config = _IGNORE_EXTRA
 
@@ -87,6 +88,7 @@ class EventWrite(BaseModel):
     participants: list[SafeText] | None = Field(default=None, max_length=1000)
     reminder: list[ReminderWrite] | None = Field(default=None, max_length=100)
     repeat: RepeatWrite | None = None
+    recurrenceId: SafeText | None = Field(default=None, max_length=40)  # noqa: N815 - the occurrence a series edit names
     calendarId: SafeText | None = Field(default=None, max_length=200)  # noqa: N815
     uploadResources: list[UploadResourceWrite] | None = Field(default=None, max_length=1000)  # noqa: N815
 
