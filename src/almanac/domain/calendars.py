@@ -33,6 +33,10 @@ class Calendar:
     public_url: str | None = None
     private_url: str | None = None
     is_default: bool = False
+    # Where calendar apps list it among the user's calendars (CalDAV calendar-order); None: unordered.
+    sort_order: int | None = None
+    # The revision of its latest change (see ``domain.changes``); maintained by the change log only.
+    sync_revision: int = 0
     created_at: datetime | None = None
     updated_at: datetime | None = None
 

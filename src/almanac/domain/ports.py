@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from almanac.domain.calendars import Calendar
+from almanac.domain.changes import Change, ChangeKind
 from almanac.domain.deliveries import Delivery, DeliveryAttempt, DeliveryStatus
 from almanac.domain.events import Event
 from almanac.domain.notices import DeliveryReceipt, Notice
@@ -169,6 +170,26 @@ class EventRepository(Protocol):
         ...
 
 
+class ChangeLogRepository(Protocol):
+    """Per-calendar revisions of calendar object resources (see ``domain.changes``)."""
+
+    def record(self, calendar_id: int, name: str, kind: ChangeKind, at: datetime) -> int:
+        """Give the calendar its next revision and make it the latest change of ``name``; the new revision.
+
+        The revision counter lives on the calendar's row, so concurrent writers of one
+        calendar take its revisions one after the other, in commit order.
+        """
+        ...
+
+    def revision_of(self, calendar_id: int) -> int:
+        """The calendar's current revision (0 before its first change)."""
+        ...
+
+    def since(self, calendar_id: int, revision: int) -> list[Change]:
+        """The latest change of every name changed after ``revision``, by revision."""
+        ...
+
+
 class TokenRepository(Protocol):
     def add(self, token: Token) -> Token: ...
 
@@ -301,6 +322,9 @@ class UnitOfWork(Protocol):
 
     @property
     def tokens(self) -> TokenRepository: ...
+
+    @property
+    def changes(self) -> ChangeLogRepository: ...
 
     @property
     def signin_attempts(self) -> SigninAttemptRepository: ...

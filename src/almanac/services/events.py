@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Final
 
 from almanac.domain.calendars import Calendar
+from almanac.domain.changes import ChangeKind
 from almanac.domain.errors import N_, InvalidInputError, NotFoundError, PermissionDeniedError, Problem
 from almanac.domain.events import (
     Availability,
@@ -26,6 +27,7 @@ from almanac.domain.recurrence import Recurrence
 from almanac.domain.users import Principal, User
 from almanac.domain.webhooks import MessageType
 from almanac.services.accounts import resolve_emails
+from almanac.services.changelog import record_event_change, record_event_move
 from almanac.services.context import ServiceContext
 from almanac.services.scheduling import announce, event_changed
 
@@ -214,6 +216,7 @@ def store_new_event(ctx: ServiceContext, uow: UnitOfWork, event: Event, calendar
     """Add a checked event, plan its deliveries, commit, and wake the worker."""
     stored = uow.events.add(event)
     due = event_changed(ctx, uow, MessageType.EVENT_CREATED, stored, calendar)
+    record_event_change(ctx, uow, stored, calendar_id=stored.calendar_id, kind=ChangeKind.CREATED)
     view = view_of(uow, stored, calendar)
     uow.commit()
     announce(ctx, due)
@@ -228,6 +231,7 @@ def store_changed_event(
     after.revision = before.revision + 1
     stored = uow.events.update(after)
     due = event_changed(ctx, uow, MessageType.EVENT_UPDATED, stored, calendar)
+    record_event_move(ctx, uow, before, stored)
     view = view_of(uow, stored, calendar)
     uow.commit()
     announce(ctx, due)
@@ -239,6 +243,8 @@ def store_deleted_event(ctx: ServiceContext, uow: UnitOfWork, event: Event, cale
     assert event.id is not None
     gone = replace(event, revision=event.revision + 1, updated_at=ctx.clock.now())
     due = event_changed(ctx, uow, MessageType.EVENT_DELETED, gone, calendar)
+    # Logged before the row goes: an override's name is found through its master.
+    record_event_change(ctx, uow, event, calendar_id=event.calendar_id, kind=ChangeKind.DELETED)
     uow.events.delete(event.id)
     uow.commit()
     announce(ctx, due)

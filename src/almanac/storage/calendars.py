@@ -68,6 +68,8 @@ def _calendar(row: CalendarRow) -> Calendar:
         public_url=row.public_url,
         private_url=row.private_url,
         is_default=row.is_default,
+        sort_order=row.sort_order,
+        sync_revision=row.sync_revision,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
@@ -102,6 +104,8 @@ def _fill(row: CalendarRow, calendar: Calendar) -> None:
     row.public_url = calendar.public_url
     row.private_url = calendar.private_url
     row.is_default = calendar.is_default
+    row.sort_order = calendar.sort_order
+    # sync_revision is left alone: only the change log moves it (storage.changes).
     if calendar.created_at is not None:
         row.created_at = calendar.created_at
     if calendar.updated_at is not None:

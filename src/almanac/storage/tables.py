@@ -100,6 +100,9 @@ class CalendarRow(Base):
     public_url: Mapped[str | None] = mapped_column(String(500))
     private_url: Mapped[str | None] = mapped_column(String(500))
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    sort_order: Mapped[int | None] = mapped_column(Integer)
+    # The revision of the calendar's latest change (calendar_changes); bumped under the row's lock.
+    sync_revision: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -201,6 +204,23 @@ class EventReminderRow(Base):
     before_seconds: Mapped[int | None] = mapped_column(BigInteger)
     at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     channel: Mapped[str] = mapped_column(String(20))
+
+
+class CalendarChangeRow(Base):
+    """The latest change of one calendar object resource name (domain.changes): one row per name."""
+
+    __tablename__ = "calendar_changes"
+    __table_args__ = (
+        UniqueConstraint("calendar_id", "name"),
+        Index("ix_calendar_changes_calendar_id_revision", "calendar_id", "revision"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    calendar_id: Mapped[int] = mapped_column(Id, ForeignKey("calendars.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(500))
+    revision: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(10))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class TokenRow(Base):

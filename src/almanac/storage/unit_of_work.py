@@ -16,6 +16,7 @@ from almanac.storage.accounts import (
     SqlUserRepository,
 )
 from almanac.storage.calendars import SqlCalendarRepository
+from almanac.storage.changes import SqlChangeLogRepository
 from almanac.storage.deliveries import SqlDeliveryRepository
 from almanac.storage.events import SqlEventRepository
 from almanac.storage.webhooks import SqlWebhookRepository
@@ -29,6 +30,7 @@ class SqlUnitOfWork:
     calendars: SqlCalendarRepository
     events: SqlEventRepository
     tokens: SqlTokenRepository
+    changes: SqlChangeLogRepository
     signin_attempts: SqlSigninAttemptRepository
     deliveries: SqlDeliveryRepository
     webhooks: SqlWebhookRepository
@@ -46,6 +48,7 @@ class SqlUnitOfWork:
         self.calendars = SqlCalendarRepository(session)
         self.events = SqlEventRepository(session, self._recurrence_limits)
         self.tokens = SqlTokenRepository(session)
+        self.changes = SqlChangeLogRepository(session)
         self.signin_attempts = SqlSigninAttemptRepository(session)
         self.deliveries = SqlDeliveryRepository(session)
         self.webhooks = SqlWebhookRepository(session)
