@@ -10,7 +10,10 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from almanac.api.app import create_app
+from almanac.api.auth import bearer_or_basic_principal
 from almanac.config import Settings
+from almanac.dav import app as dav_app
+from almanac.dav.paths import PREFIX as DAV_PREFIX
 from almanac.domain.deliveries import DeliveryChannel, DeliveryPolicy
 from almanac.domain.events import EventLimits
 from almanac.domain.ports import Channel, Clock, PasswordHasher
@@ -44,7 +47,15 @@ class Container:
 
     def web_app(self) -> FastAPI:
         if "web" not in self._apps:
-            self._apps["web"] = create_app(services=self.services, settings=self.settings)
+            app = create_app(services=self.services, settings=self.settings)
+            dav = dav_app.DavApp(
+                services=self.services,
+                authenticate=bearer_or_basic_principal,
+                max_resource_size=self.settings.max_body_bytes,
+            )
+            dav_app.install(app, dav)
+            app.state.errors.register(DAV_PREFIX, dav_app.DavErrorRenderer())
+            self._apps["web"] = app
         return self._apps["web"]
 
     def channels(self) -> dict[DeliveryChannel, Channel]:
