@@ -133,6 +133,19 @@ class EventRepository(Protocol):
         """
         ...
 
+    def list_of_calendar(self, calendar_id: int) -> list[Event]:
+        """Every stored event of the calendar (masters, single events, overrides), by UID then recurrence id."""
+        ...
+
+    def list_by_uid(self, calendar_id: int, uid: str, *, for_update: bool = False) -> list[Event]:
+        """The events of the calendar sharing ``uid`` (a master, or a single event, and its overrides), master first."""
+        ...
+
+    def get_by_dav_name(self, calendar_id: int, name: str, *, for_update: bool = False) -> Event | None:
+        """The master (or single event) whose CalDAV resource name is ``name``: its ``dav_name``, or
+        ``<uid>.ics`` when it has none."""
+        ...
+
     def overridden_ids(self, series_ids: Sequence[int]) -> dict[int, set[RecurrenceId]]:
         """For each of these masters that has overrides, the recurrence ids they replace."""
         ...

@@ -67,6 +67,7 @@ def _calendar(row: CalendarRow) -> Calendar:
         edit_permissions=[g.raw for g in row.grants if g.right == EDIT],
         public_url=row.public_url,
         private_url=row.private_url,
+        private_feed_hash=row.private_feed_hash,
         is_default=row.is_default,
         sort_order=row.sort_order,
         sync_revision=row.sync_revision,
@@ -103,6 +104,7 @@ def _fill(row: CalendarRow, calendar: Calendar) -> None:
     row.tzid = calendar.tzid
     row.public_url = calendar.public_url
     row.private_url = calendar.private_url
+    row.private_feed_hash = calendar.private_feed_hash
     row.is_default = calendar.is_default
     row.sort_order = calendar.sort_order
     # sync_revision is left alone: only the change log moves it (storage.changes).

@@ -105,6 +105,8 @@ class CalendarRow(Base):
     sync_revision: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # SHA-256 of the secret in the private feed URL (None: no private URL); the secret itself is never stored.
+    private_feed_hash: Mapped[str | None] = mapped_column(String(64))
 
     groups: Mapped[list[CalendarGroupRow]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", order_by="CalendarGroupRow.position"
@@ -143,6 +145,8 @@ class EventRow(Base):
     __table_args__ = (
         # A series' overrides share its UID (RFC 5545 §3.8.4.4); recurrence_key is "" on everything else.
         UniqueConstraint("calendar_id", "uid", "recurrence_key"),
+        # A CalDAV resource name names one master per calendar (NULL, the default "<uid>.ics", never collides).
+        UniqueConstraint("calendar_id", "dav_name"),
         Index("ix_events_calendar_id_starts_at", "calendar_id", "starts_at"),
     )
 
@@ -177,6 +181,9 @@ class EventRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     revision: Mapped[int] = mapped_column(Integer)
+    # Raw iCalendar content lines Almanac does not model, re-emitted unchanged (almanac.ical).
+    extra_ics: Mapped[str | None] = mapped_column(Text)
+    dav_name: Mapped[str | None] = mapped_column(String(500))
 
     participants: Mapped[list[EventParticipantRow]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", order_by="EventParticipantRow.position"
