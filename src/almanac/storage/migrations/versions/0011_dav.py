@@ -1,7 +1,7 @@
 """CalDAV: calendar order, and the per-calendar change log behind sync tokens and ctags.
 
 Revision ID: 0011_dav
-Revises: 0004_recurrence
+Revises: 0010_calendar_objects
 Create Date: 2026-11-23
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_dav"
-down_revision = "0004_recurrence"
+down_revision = "0010_calendar_objects"
 branch_labels = None
 depends_on = None
 
