@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 from lxml import etree
+
+from almanac.bootstrap import Container
+from tests.dav.live import serving
 
 NS = {
     "d": "DAV:",
@@ -53,3 +56,10 @@ def propfind_body(*props: str) -> str:
         '<d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav" xmlns:cs="http://calendarserver.org/ns/"'
         f' xmlns:ical="http://apple.com/ns/ical/"><d:prop>{inner}</d:prop></d:propfind>'
     )
+
+
+@pytest.fixture
+def live_server(container: Container) -> Iterator[str]:
+    """The container's web app on a real uvicorn server; yields its base URL (``http://127.0.0.1:<port>``)."""
+    with serving(container.web_app()) as base:
+        yield base

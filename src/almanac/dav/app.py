@@ -103,7 +103,8 @@ class DavApp:
             principal = await run_in_threadpool(self.authenticate, request, self.services)
             if handler is None:
                 raise DavError(405, None, f"The method {method} is not supported here.")
-            target = parse_path(path)
+            # The server's own root answers too: clients given only "http://host/" start there.
+            target = parse_path(PREFIX + "/" if path == "/" else path)
             if target.kind is TargetKind.UNKNOWN:
                 raise DavError(404, None, "There is no resource at this address.")
             dav_request = DavRequest(
@@ -141,3 +142,4 @@ def install(app: Starlette, dav: DavApp) -> None:
     """Mount the face at ``/dav`` and the RFC 6764 well-known URI that leads clients there."""
     app.router.routes.append(Mount(PREFIX, app=dav))
     app.router.routes.append(Route("/.well-known/caldav", dav, methods=sorted({*HANDLERS, "OPTIONS"})))
+    app.router.routes.append(Route("/", dav, methods=["PROPFIND", "OPTIONS"]))

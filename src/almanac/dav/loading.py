@@ -34,7 +34,7 @@ def load_resource(request: DavRequest, target: Target | None = None) -> Resource
     ctx, principal = request.services, request.principal
     kind = target.kind
     if kind is TargetKind.ROOT:
-        return PlainCollection(href=paths.root_href(), principal=principal)
+        return PlainCollection(href="/" if request.path == "/" else paths.root_href(), principal=principal)
     if kind is TargetKind.PRINCIPALS:
         return PlainCollection(
             href=paths.root_href() + paths.PRINCIPALS + "/", principal=principal, display_name="Principals"
@@ -76,7 +76,7 @@ def member_resources(request: DavRequest, resource: Resource) -> list[Resource]:
     """The members of a collection (depth 1), as the caller may see them."""
     principal = request.principal
     if isinstance(resource, PlainCollection):
-        if resource.href == paths.root_href():
+        if resource.href in ("/", paths.root_href()):
             return [
                 PlainCollection(
                     href=paths.root_href() + paths.PRINCIPALS + "/", principal=principal, display_name="Principals"

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from almanac.domain.errors import N_, InvalidInputError, Problem
+from almanac.domain.events import Event
 
 #: The suffix of the resource name Almanac gives an event's calendar object (RFC 4791 §4.1: one UID per resource).
 OBJECT_SUFFIX = ".ics"
@@ -53,3 +54,8 @@ class UnknownSyncRevisionError(InvalidInputError):
 def default_object_name(uid: str) -> str:
     """The resource name of the calendar object holding the series ``uid`` when no client chose one."""
     return uid + OBJECT_SUFFIX
+
+
+def object_name(master: Event) -> str:
+    """The resource name of a master's (or single event's) calendar object: the client's choice, or ``<uid>.ics``."""
+    return master.dav_name or default_object_name(master.uid)

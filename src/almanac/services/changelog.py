@@ -9,7 +9,7 @@ the Back Office or eXo in their next sync.
 
 from __future__ import annotations
 
-from almanac.domain.changes import ChangeKind, default_object_name
+from almanac.domain.changes import ChangeKind, object_name
 from almanac.domain.events import Event
 from almanac.domain.ports import UnitOfWork
 from almanac.services.context import ServiceContext
@@ -20,8 +20,8 @@ def object_name_of(uow: UnitOfWork, event: Event) -> str:
     if event.series_id is not None:
         master = uow.events.get(event.series_id)
         if master is not None:
-            return default_object_name(master.uid)
-    return default_object_name(event.uid)
+            return object_name(master)
+    return object_name(event)
 
 
 def record_event_change(
