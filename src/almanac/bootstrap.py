@@ -18,6 +18,7 @@ from almanac.domain.deliveries import DeliveryChannel, DeliveryPolicy
 from almanac.domain.events import EventLimits
 from almanac.domain.ports import Channel, Clock, PasswordHasher
 from almanac.domain.recurrence import FREQUENCIES, RecurrenceLimits
+from almanac.ical.codec import ICalendarCodec
 from almanac.notify.popup import PopupChannel
 from almanac.notify.smtp import SmtpChannel, SmtpSettings
 from almanac.notify.webhook import WebhookChannel
@@ -122,6 +123,7 @@ def build_container(
             recurrence=recurrence_limits,
         ),
         window_max_events=settings.window_max_events,
+        calendar_codec=ICalendarCodec(),
         tokens=TokenPolicy(
             access_ttl=timedelta(seconds=settings.access_token_ttl),
             refresh_ttl=timedelta(seconds=settings.refresh_token_ttl),

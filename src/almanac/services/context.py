@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from almanac.domain.calendar_data import CalendarCodec
 from almanac.domain.deliveries import DeliveryPolicy
 from almanac.domain.events import EventLimits
 from almanac.domain.ports import Clock, DeliverySignal, PasswordHasher, UnitOfWorkFactory
@@ -44,3 +45,5 @@ class ServiceContext:
     delivery_signal: DeliverySignal = field(default_factory=NoDeliverySignal)
     # The most stored events one window query may consider (a guard-rail: broader queries are refused).
     window_max_events: int = 50_000
+    # Reads and writes iCalendar (almanac.ical, wired by bootstrap); only calendar-object use cases need it.
+    calendar_codec: CalendarCodec | None = None
