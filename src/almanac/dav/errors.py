@@ -13,7 +13,7 @@ from typing import Final
 
 from starlette.responses import Response
 
-from almanac.dav.xml import CALDAV, DAV, element, serialize, tag
+from almanac.dav.xml import CALDAV, DAV, Element, element, serialize, tag
 from almanac.domain.changes import UnknownSyncRevisionError
 from almanac.domain.errors import (
     AlmanacError,
@@ -36,10 +36,14 @@ CHALLENGE: Final = 'Basic realm="Almanac", charset="UTF-8"'
 class DavError(Exception):
     """A refusal with an HTTP status and, when the RFC names one, its precondition element (Clark notation)."""
 
-    def __init__(self, status: int, condition: str | None = None, message: str = "") -> None:
+    def __init__(
+        self, status: int, condition: str | None = None, message: str = "", *, detail: Element | None = None
+    ) -> None:
         self.status = status
         self.condition = condition
         self.message = message
+        # The condition element with content (e.g. no-uid-conflict holding the href of the other resource).
+        self.detail = detail
         super().__init__(message or condition or str(status))
 
 
@@ -86,7 +90,7 @@ def error_response(error: DavError | AlmanacError) -> Response:
         headers["Retry-After"] = str(error.params["retry_after"])
     if dav.condition is None:
         return Response(dav.message + "\n", status_code=dav.status, media_type="text/plain", headers=headers)
-    body = element(tag(DAV, "error"), element(dav.condition))
+    body = element(tag(DAV, "error"), dav.detail if dav.detail is not None else element(dav.condition))
     if dav.message:
         body.append(element(tag(DAV, "responsedescription"), text=dav.message))
     return Response(

@@ -163,11 +163,13 @@ def sync_collection(request: DavRequest, body: Element) -> Response:
     view = _calendar(request)
     calendar = view.calendar
     key = calendar.key
-    level = (child(body, tag(DAV, "sync-level")) or element(tag(DAV, "sync-level"), text="1")).text or "1"
-    if level.strip() != "1":
+    level_element = child(body, tag(DAV, "sync-level"))
+    level = "1" if level_element is None else "".join(level_element.itertext()).strip() or "1"
+    if level not in ("1", "infinite"):
         raise DavError(403, caldav_condition("supported-filter"), "Only sync-level 1 is supported.")
     wanted = PropertyRequest.from_parent(body)
-    token_text = "".join((child(body, tag(DAV, "sync-token")) or element(tag(DAV, "sync-token"))).itertext()).strip()
+    token_element = child(body, tag(DAV, "sync-token"))
+    token_text = "" if token_element is None else "".join(token_element.itertext()).strip()
     responses: list[Element] = []
     if not token_text:
         # An initial sync: every object, and the revision read before them (a change made meanwhile

@@ -38,6 +38,7 @@ from almanac.domain.calendar_data import (
     line_field,
 )
 from almanac.domain.calendars import Calendar
+from almanac.domain.changes import ChangeKind
 from almanac.domain.errors import (
     N_,
     InvalidInputError,
@@ -53,6 +54,7 @@ from almanac.domain.preconditions import IfMatch
 from almanac.domain.users import Principal, User, normalize_email
 from almanac.domain.webhooks import MessageType
 from almanac.services.auth import principal_of
+from almanac.services.changelog import record_event_change
 from almanac.services.context import ServiceContext
 from almanac.services.events import editable_copy, new_event
 from almanac.services.scheduling import announce, event_changed
@@ -194,6 +196,8 @@ def delete_object(
         events = uow.events.list_by_uid(calendar.id, current.uid, for_update=True)
         if if_match is not None:
             if_match.require(_object(ctx, events[0], events[1:], users_of(uow, events)).etag)
+        # The change log (CalDAV sync) records the object's deletion in this same transaction.
+        record_event_change(ctx, uow, events[0], calendar_id=calendar.id, kind=ChangeKind.DELETED)
         due = None
         for event in reversed(events):  # overrides before their master
             assert event.id is not None
@@ -368,6 +372,9 @@ def store_object(
         due = _earliest(due, event_changed(ctx, uow, MessageType.EVENT_DELETED, deleted, calendar))
         uow.events.delete(gone.id)
         changed = True
+    if changed:  # in the change log (CalDAV sync) within this same transaction
+        kind = ChangeKind.CREATED if before is None else ChangeKind.MODIFIED
+        record_event_change(ctx, uow, stored, calendar_id=calendar.id, kind=kind)
     return StoredObject(stored, overrides, changed, due)
 
 
