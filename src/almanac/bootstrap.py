@@ -10,7 +10,10 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from almanac.api.app import create_app
+from almanac.api.auth import bearer_or_basic_principal
 from almanac.config import Settings
+from almanac.dav import app as dav_app
+from almanac.dav.paths import PREFIX as DAV_PREFIX
 from almanac.domain.attachments import AttachmentPolicy
 from almanac.domain.deliveries import DeliveryChannel, DeliveryPolicy
 from almanac.domain.events import EventLimits
@@ -18,6 +21,7 @@ from almanac.domain.notices import InvitationNotice
 from almanac.domain.people import SearchScope
 from almanac.domain.ports import Channel, Clock, PasswordHasher
 from almanac.domain.recurrence import FREQUENCIES, RecurrenceLimits
+from almanac.ical.codec import ICalendarCodec
 from almanac.ical.itip import invitation_request
 from almanac.media_types import FiletypeSniffer
 from almanac.notify.popup import PopupChannel
@@ -56,7 +60,15 @@ class Container:
 
     def web_app(self) -> FastAPI:
         if "web" not in self._apps:
-            self._apps["web"] = create_app(services=self.services, settings=self.settings)
+            app = create_app(services=self.services, settings=self.settings)
+            dav = dav_app.DavApp(
+                services=self.services,
+                authenticate=bearer_or_basic_principal,
+                max_resource_size=self.settings.max_body_bytes,
+            )
+            dav_app.install(app, dav)
+            app.state.errors.register(DAV_PREFIX, dav_app.DavErrorRenderer())
+            self._apps["web"] = app
         return self._apps["web"]
 
     def channels(self) -> dict[DeliveryChannel, Channel]:
@@ -123,6 +135,7 @@ def build_container(
             recurrence=recurrence_limits,
         ),
         window_max_events=settings.window_max_events,
+        calendar_codec=ICalendarCodec(),
         tokens=TokenPolicy(
             access_ttl=timedelta(seconds=settings.access_token_ttl),
             refresh_ttl=timedelta(seconds=settings.refresh_token_ttl),

@@ -18,6 +18,8 @@ class Calendar:
     lists ``groups`` (its owner, if any, is just its creator). ``view_permissions``
     and ``edit_permissions`` hold eXo permission entries (see ``permissions``).
     A calendar is readable by anyone signed in when ``public_url`` is set.
+    ``private_feed_hash`` is the SHA-256 (hex) of the secret of its private
+    iCalendar feed URL, None when it has none.
     """
 
     key: str
@@ -33,6 +35,11 @@ class Calendar:
     public_url: str | None = None
     private_url: str | None = None
     is_default: bool = False
+    # Where calendar apps list it among the user's calendars (CalDAV calendar-order); None: unordered.
+    sort_order: int | None = None
+    # The revision of its latest change (see ``domain.changes``); maintained by the change log only.
+    sync_revision: int = 0
+    private_feed_hash: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
 

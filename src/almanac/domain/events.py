@@ -82,6 +82,11 @@ class Event:
     ``series_id`` (the master's id), the master's ``uid`` and ``recurrence_id``
     (the original start of the occurrence it replaces: a UTC datetime, or a date
     for an all-day series). Cancelled occurrences are EXDATEs of the master.
+
+    ``extra_properties`` holds the raw, unfolded iCalendar content lines of what
+    Almanac does not model (one per line, sub-components as BEGIN..END lines),
+    re-emitted unchanged; ``dav_name`` is the name a CalDAV client gave the
+    calendar object resource of a master (None: ``<uid>.ics``).
     """
 
     calendar_id: int
@@ -108,6 +113,8 @@ class Event:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     revision: int = 0
+    extra_properties: str | None = None
+    dav_name: str | None = None
 
     def has_participant(self, user_id: int) -> bool:
         return any(p.user_id == user_id for p in self.participants)

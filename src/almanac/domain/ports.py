@@ -15,6 +15,7 @@ from typing import Protocol, Self
 
 from almanac.domain.attachments import Attachment, Upload
 from almanac.domain.calendars import Calendar
+from almanac.domain.changes import Change, ChangeKind
 from almanac.domain.deliveries import Delivery, DeliveryAttempt, DeliveryStatus
 from almanac.domain.events import Event
 from almanac.domain.feeds import Feed
@@ -136,6 +137,19 @@ class EventRepository(Protocol):
         """
         ...
 
+    def list_of_calendar(self, calendar_id: int) -> list[Event]:
+        """Every stored event of the calendar (masters, single events, overrides), by UID then recurrence id."""
+        ...
+
+    def list_by_uid(self, calendar_id: int, uid: str, *, for_update: bool = False) -> list[Event]:
+        """The events of the calendar sharing ``uid`` (a master, or a single event, and its overrides), master first."""
+        ...
+
+    def get_by_dav_name(self, calendar_id: int, name: str, *, for_update: bool = False) -> Event | None:
+        """The master (or single event) whose CalDAV resource name is ``name``: its ``dav_name``, or
+        ``<uid>.ics`` when it has none."""
+        ...
+
     def overridden_ids(self, series_ids: Sequence[int]) -> dict[int, set[RecurrenceId]]:
         """For each of these masters that has overrides, the recurrence ids they replace."""
         ...
@@ -170,6 +184,26 @@ class EventRepository(Protocol):
         """Events of the principal's own personal calendars and of the group calendars of their groups that
         overlap ``[overlap_from, overlap_until]`` (``starts_at <= until`` and ``ends_at >= from``); by start,
         then summary, then id."""
+        ...
+
+
+class ChangeLogRepository(Protocol):
+    """Per-calendar revisions of calendar object resources (see ``domain.changes``)."""
+
+    def record(self, calendar_id: int, name: str, kind: ChangeKind, at: datetime) -> int:
+        """Give the calendar its next revision and make it the latest change of ``name``; the new revision.
+
+        The revision counter lives on the calendar's row, so concurrent writers of one
+        calendar take its revisions one after the other, in commit order.
+        """
+        ...
+
+    def revision_of(self, calendar_id: int) -> int:
+        """The calendar's current revision (0 before its first change)."""
+        ...
+
+    def since(self, calendar_id: int, revision: int) -> list[Change]:
+        """The latest change of every name changed after ``revision``, by revision."""
         ...
 
 
@@ -422,6 +456,9 @@ class UnitOfWork(Protocol):
 
     @property
     def tokens(self) -> TokenRepository: ...
+
+    @property
+    def changes(self) -> ChangeLogRepository: ...
 
     @property
     def signin_attempts(self) -> SigninAttemptRepository: ...

@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 from almanac.domain.calendars import Calendar, new_calendar_key
-from almanac.domain.errors import N_, InvalidInputError, NotFoundError, PermissionDeniedError, Problem
+from almanac.domain.errors import N_, ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError, Problem
 from almanac.domain.permissions import EntryKind, can_edit_calendar, can_view_calendar, owns_calendar, parse_entry
 from almanac.domain.ports import UnitOfWork
 from almanac.domain.queries import Page, PageRequest
@@ -51,6 +51,7 @@ class CalendarDraft:
     edit_permissions: Sequence[str] | Unset = UNSET
     public_url: str | Unset | None = UNSET
     private_url: str | Unset | None = UNSET
+    sort_order: int | Unset | None = UNSET
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,12 @@ def describe_calendars(ctx: ServiceContext, *, principal: Principal, calendar_id
 
 
 def create_calendar(
-    ctx: ServiceContext, *, principal: Principal, draft: CalendarDraft, rejected: InvalidInputError | None = None
+    ctx: ServiceContext,
+    *,
+    principal: Principal,
+    draft: CalendarDraft,
+    rejected: InvalidInputError | None = None,
+    key: str | None = None,
 ) -> CalendarView:
     """Create a personal or (when ``groups`` is non-empty) a group calendar (spec §5.2.2).
 
@@ -96,12 +102,18 @@ def create_calendar(
     values (InvalidInputError); a group calendar needs the principal in one of
     its groups, a personal one must be owned by the principal
     (PermissionDeniedError). ``name`` defaults to "calendar", ``owner`` to the principal.
+    ``key`` (a CalDAV client's choice of collection name) defaults to a new opaque
+    key; one already taken is a ConflictError.
     """
     if rejected is not None:
         raise rejected
     now = ctx.clock.now()
     with ctx.uow() as uow:
-        calendar = Calendar(key=new_calendar_key(), name=DEFAULT_NAME, owner_id=principal.user_id, tzid=principal.tzid)
+        if key is not None and uow.calendars.get_by_key(key) is not None:
+            raise ConflictError(N_("A calendar with this id already exists."))
+        calendar = Calendar(
+            key=key or new_calendar_key(), name=DEFAULT_NAME, owner_id=principal.user_id, tzid=principal.tzid
+        )
         _apply(uow, calendar, draft)
         if calendar.is_group_calendar:
             if not principal.is_admin and not any(principal.is_member_of(g) for g in calendar.groups):
@@ -199,6 +211,8 @@ def _apply(uow: UnitOfWork, calendar: Calendar, draft: CalendarDraft) -> None:
         calendar.description = draft.description
     if not isinstance(draft.color, Unset):
         calendar.color = draft.color
+    if not isinstance(draft.sort_order, Unset):
+        calendar.sort_order = draft.sort_order
     if not isinstance(draft.tzid, Unset):
         if not is_known_tzid(draft.tzid):
             problems.append(

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from almanac.domain.attachments import AttachmentPolicy, ContentSniffer, NoSniffing
+from almanac.domain.calendar_data import CalendarCodec
 from almanac.domain.deliveries import DeliveryPolicy
 from almanac.domain.events import EventLimits
 from almanac.domain.people import SearchScope
@@ -68,3 +69,5 @@ class ServiceContext:
     window_max_events: int = 50_000
     attachments: AttachmentPolicy = field(default_factory=AttachmentPolicy)
     sniffer: ContentSniffer = field(default_factory=NoSniffing)
+    # Reads and writes iCalendar (almanac.ical, wired by bootstrap); only calendar-object use cases need it.
+    calendar_codec: CalendarCodec | None = None

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Final
 
 from almanac.domain.calendars import Calendar
+from almanac.domain.changes import ChangeKind
 from almanac.domain.errors import N_, InvalidInputError, NotFoundError, PermissionDeniedError, Problem
 from almanac.domain.events import (
     Availability,
@@ -26,6 +27,7 @@ from almanac.domain.recurrence import Recurrence
 from almanac.domain.users import Principal, User
 from almanac.domain.webhooks import MessageType
 from almanac.services.accounts import resolve_emails
+from almanac.services.changelog import record_event_change, record_event_move
 from almanac.services.context import ServiceContext
 from almanac.services.scheduling import announce, event_changed
 
@@ -235,15 +237,11 @@ BeforeCommit = Callable[[UnitOfWork, Event], object]
 def store_new_event(
     ctx: ServiceContext, uow: UnitOfWork, event: Event, calendar: Calendar, *, before_commit: BeforeCommit | None = None
 ) -> EventView:
-    """Add a checked event, plan its deliveries, commit, and wake the worker."""
-    stored = uow.events.add(event)
+    """Add a checked event, plan its deliveries, log the change, commit, and wake the worker."""
+    stored, due = stage_new_event(ctx, uow, event, calendar)
     if before_commit is not None:
         before_commit(uow, stored)
-    due = event_changed(ctx, uow, MessageType.EVENT_CREATED, stored, calendar)
-    view = view_of(uow, stored, calendar)
-    uow.commit()
-    announce(ctx, due)
-    return view
+    return _committed(ctx, uow, due, view_of(uow, stored, calendar))
 
 
 def store_changed_event(
@@ -255,55 +253,58 @@ def store_changed_event(
     *,
     before_commit: BeforeCommit | None = None,
 ) -> EventView:
-    """Store a checked change (``calendar`` is where ``after`` lives), replan deliveries, commit, wake the worker."""
-    after.updated_at = ctx.clock.now()
-    after.revision = before.revision + 1
-    stored = uow.events.update(after)
+    """Store a checked change (``calendar`` is where ``after`` lives), replan deliveries, log, commit, wake."""
+    stored, due = stage_changed_event(ctx, uow, before, after, calendar)
     if before_commit is not None:
         before_commit(uow, stored)
-    due = event_changed(ctx, uow, MessageType.EVENT_UPDATED, stored, calendar)
-    view = view_of(uow, stored, calendar)
+    return _committed(ctx, uow, due, view_of(uow, stored, calendar))
+
+
+def store_deleted_event(ctx: ServiceContext, uow: UnitOfWork, event: Event, calendar: Calendar) -> None:
+    """Delete the event, cancel its deliveries and announce the deletion, log, commit."""
+    due = stage_deleted_event(ctx, uow, event, calendar)
+    uow.commit()
+    announce(ctx, due)
+
+
+def _committed(ctx: ServiceContext, uow: UnitOfWork, due: Due, view: EventView) -> EventView:
     uow.commit()
     announce(ctx, due)
     return view
 
 
-def store_deleted_event(ctx: ServiceContext, uow: UnitOfWork, event: Event, calendar: Calendar) -> None:
-    """Delete the event, cancel its deliveries and announce the deletion, commit."""
-    assert event.id is not None
-    gone = replace(event, revision=event.revision + 1, updated_at=ctx.clock.now())
-    due = event_changed(ctx, uow, MessageType.EVENT_DELETED, gone, calendar)
-    uow.events.delete(event.id)
-    uow.commit()
-    announce(ctx, due)
-
-
-# The staged halves of the store_* steps, for use cases that write several events in one unit of work
-# (series edits): each writes and replans without committing, and returns the earliest due time to announce
-# once the caller has committed.
+# The staged halves of the store_* steps, also for use cases that write several events in one unit of
+# work (series edits): each writes, replans and logs the change (for CalDAV sync) without committing, and
+# returns the earliest due time to announce once the caller has committed.
 
 
 def stage_new_event(ctx: ServiceContext, uow: UnitOfWork, event: Event, calendar: Calendar) -> tuple[Event, Due]:
-    """Add a checked event and plan its deliveries; the caller commits, then announces the due time."""
+    """Add a checked event, plan its deliveries and log it; the caller commits, then announces the due time."""
     stored = uow.events.add(event)
-    return stored, event_changed(ctx, uow, MessageType.EVENT_CREATED, stored, calendar)
+    due = event_changed(ctx, uow, MessageType.EVENT_CREATED, stored, calendar)
+    record_event_change(ctx, uow, stored, calendar_id=stored.calendar_id, kind=ChangeKind.CREATED)
+    return stored, due
 
 
 def stage_changed_event(
     ctx: ServiceContext, uow: UnitOfWork, before: Event, after: Event, calendar: Calendar
 ) -> tuple[Event, Due]:
-    """Store a checked change (bumping revision and ``updated_at``) and replan; the caller commits."""
+    """Store a checked change (bumping revision and ``updated_at``), replan and log; the caller commits."""
     after.updated_at = ctx.clock.now()
     after.revision = before.revision + 1
     stored = uow.events.update(after)
-    return stored, event_changed(ctx, uow, MessageType.EVENT_UPDATED, stored, calendar)
+    due = event_changed(ctx, uow, MessageType.EVENT_UPDATED, stored, calendar)
+    record_event_move(ctx, uow, before, stored)
+    return stored, due
 
 
 def stage_deleted_event(ctx: ServiceContext, uow: UnitOfWork, event: Event, calendar: Calendar) -> Due:
-    """Delete the event and cancel its deliveries; the caller commits."""
+    """Delete the event, cancel its deliveries and log it; the caller commits."""
     assert event.id is not None
     gone = replace(event, revision=event.revision + 1, updated_at=ctx.clock.now())
     due = event_changed(ctx, uow, MessageType.EVENT_DELETED, gone, calendar)
+    # Logged before the row goes: an override's name is found through its master.
+    record_event_change(ctx, uow, event, calendar_id=event.calendar_id, kind=ChangeKind.DELETED)
     uow.events.delete(event.id)
     return due
 

@@ -67,7 +67,10 @@ def _calendar(row: CalendarRow) -> Calendar:
         edit_permissions=[g.raw for g in row.grants if g.right == EDIT],
         public_url=row.public_url,
         private_url=row.private_url,
+        private_feed_hash=row.private_feed_hash,
         is_default=row.is_default,
+        sort_order=row.sort_order,
+        sync_revision=row.sync_revision,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
@@ -101,7 +104,10 @@ def _fill(row: CalendarRow, calendar: Calendar) -> None:
     row.tzid = calendar.tzid
     row.public_url = calendar.public_url
     row.private_url = calendar.private_url
+    row.private_feed_hash = calendar.private_feed_hash
     row.is_default = calendar.is_default
+    row.sort_order = calendar.sort_order
+    # sync_revision is left alone: only the change log moves it (storage.changes).
     if calendar.created_at is not None:
         row.created_at = calendar.created_at
     if calendar.updated_at is not None:

@@ -93,6 +93,8 @@ def _event(row: EventRow) -> Event:
         created_at=row.created_at,
         updated_at=row.updated_at,
         revision=row.revision,
+        extra_properties=row.extra_ics,
+        dav_name=row.dav_name,
     )
 
 
@@ -131,6 +133,8 @@ def _fill(row: EventRow, event: Event, limits: RecurrenceLimits) -> None:
     if event.updated_at is not None:
         row.updated_at = event.updated_at
     row.revision = event.revision
+    row.extra_ics = event.extra_properties
+    row.dav_name = event.dav_name
     row.participants = [
         EventParticipantRow(user_id=p.user_id, position=i, status=p.status) for i, p in enumerate(event.participants)
     ]
@@ -338,6 +342,34 @@ class SqlEventRepository:
             conditions.extend(filter_conditions(replace(event_filter, period_start=None, period_end=None)))
         query = select(EventRow).where(*conditions).order_by(EventRow.starts_at, EventRow.id).limit(limit)
         return [_event(row) for row in self._session.scalars(query)]
+
+    # --- calendar objects (one UID: a master and its overrides) ------------------------------------------
+
+    def list_of_calendar(self, calendar_id: int) -> list[Event]:
+        query = (
+            select(EventRow)
+            .where(EventRow.calendar_id == calendar_id)
+            .order_by(EventRow.uid, EventRow.recurrence_key, EventRow.id)
+        )
+        return [_event(row) for row in self._session.scalars(query)]
+
+    def list_by_uid(self, calendar_id: int, uid: str, *, for_update: bool = False) -> list[Event]:
+        query = (
+            select(EventRow)
+            .where(EventRow.calendar_id == calendar_id, EventRow.uid == uid)
+            .order_by(EventRow.recurrence_key, EventRow.id)
+        )
+        if for_update:
+            query = query.with_for_update()
+        return [_event(row) for row in self._session.scalars(query)]
+
+    def get_by_dav_name(self, calendar_id: int, name: str, *, for_update: bool = False) -> Event | None:
+        named = and_(EventRow.calendar_id == calendar_id, EventRow.series_id.is_(None))
+        found = self._one(and_(named, EventRow.dav_name == name), for_update=for_update)
+        if found is None and name.endswith(".ics"):
+            default = and_(named, EventRow.dav_name.is_(None), EventRow.uid == name.removesuffix(".ics"))
+            found = self._one(default, for_update=for_update)
+        return found
 
     def overridden_ids(self, series_ids: Sequence[int]) -> dict[int, set[RecurrenceId]]:
         found: dict[int, set[RecurrenceId]] = {}

@@ -104,8 +104,13 @@ class CalendarRow(Base):
     public_url: Mapped[str | None] = mapped_column(String(500))
     private_url: Mapped[str | None] = mapped_column(String(500))
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    sort_order: Mapped[int | None] = mapped_column(Integer)
+    # The revision of the calendar's latest change (calendar_changes); bumped under the row's lock.
+    sync_revision: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # SHA-256 of the secret in the private feed URL (None: no private URL); the secret itself is never stored.
+    private_feed_hash: Mapped[str | None] = mapped_column(String(64))
 
     groups: Mapped[list[CalendarGroupRow]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", order_by="CalendarGroupRow.position"
@@ -144,6 +149,8 @@ class EventRow(Base):
     __table_args__ = (
         # A series' overrides share its UID (RFC 5545 §3.8.4.4); recurrence_key is "" on everything else.
         UniqueConstraint("calendar_id", "uid", "recurrence_key"),
+        # A CalDAV resource name names one master per calendar (NULL, the default "<uid>.ics", never collides).
+        UniqueConstraint("calendar_id", "dav_name"),
         Index("ix_events_calendar_id_starts_at", "calendar_id", "starts_at"),
         Index("ix_events_span_class_span_starts_at", "span_class", "span_starts_at"),
         Index("ix_events_calendar_id_span_class_span_starts_at", "calendar_id", "span_class", "span_starts_at"),
@@ -183,6 +190,9 @@ class EventRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     revision: Mapped[int] = mapped_column(Integer)
+    # Raw iCalendar content lines Almanac does not model, re-emitted unchanged (almanac.ical).
+    extra_ics: Mapped[str | None] = mapped_column(Text)
+    dav_name: Mapped[str | None] = mapped_column(String(500))
 
     participants: Mapped[list[EventParticipantRow]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", order_by="EventParticipantRow.position"
@@ -210,6 +220,23 @@ class EventReminderRow(Base):
     before_seconds: Mapped[int | None] = mapped_column(BigInteger)
     at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     channel: Mapped[str] = mapped_column(String(20))
+
+
+class CalendarChangeRow(Base):
+    """The latest change of one calendar object resource name (domain.changes): one row per name."""
+
+    __tablename__ = "calendar_changes"
+    __table_args__ = (
+        UniqueConstraint("calendar_id", "name"),
+        Index("ix_calendar_changes_calendar_id_revision", "calendar_id", "revision"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    calendar_id: Mapped[int] = mapped_column(Id, ForeignKey("calendars.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(500))
+    revision: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(10))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class TokenRow(Base):

@@ -17,6 +17,7 @@ from almanac.storage.accounts import (
 )
 from almanac.storage.attachments import SqlAttachmentRepository, SqlUploadRepository
 from almanac.storage.calendars import SqlCalendarRepository
+from almanac.storage.changes import SqlChangeLogRepository
 from almanac.storage.deliveries import SqlDeliveryRepository
 from almanac.storage.events import SqlEventRepository
 from almanac.storage.feeds import SqlFeedRepository
@@ -34,6 +35,7 @@ class SqlUnitOfWork:
     calendars: SqlCalendarRepository
     events: SqlEventRepository
     tokens: SqlTokenRepository
+    changes: SqlChangeLogRepository
     signin_attempts: SqlSigninAttemptRepository
     deliveries: SqlDeliveryRepository
     webhooks: SqlWebhookRepository
@@ -57,6 +59,7 @@ class SqlUnitOfWork:
         self.calendars = SqlCalendarRepository(session)
         self.events = SqlEventRepository(session, self._recurrence_limits)
         self.tokens = SqlTokenRepository(session)
+        self.changes = SqlChangeLogRepository(session)
         self.signin_attempts = SqlSigninAttemptRepository(session)
         self.deliveries = SqlDeliveryRepository(session)
         self.webhooks = SqlWebhookRepository(session)

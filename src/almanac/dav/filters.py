@@ -1,0 +1,214 @@
+"""CALDAV:filter (RFC 4791 §9.7): parsed once, then matched against each candidate object's components.
+
+The VEVENT time range is answered by the indexed window query of
+``services.occurrences`` (recurrences included) before any object is read;
+prop-filters, param-filters and text-matches are then checked on the iCalendar
+components. Time ranges anywhere else (VALARM, properties) are refused with
+CALDAV:supported-filter rather than answered wrongly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from icalendar import Calendar as ICalendar
+from icalendar import vText
+from icalendar.cal import Component
+
+from almanac.dav.errors import DavError, caldav_condition
+from almanac.dav.xml import CALDAV, Element, child, children, tag
+
+#: RFC 4790 collations: i;ascii-casemap is the default (RFC 4791 §7.5.1); i;unicode-casemap (RFC 5051) too.
+COLLATIONS: Final[dict[str, Callable[[str], str]]] = {
+    "i;ascii-casemap": lambda text: text.casefold(),
+    "i;unicode-casemap": lambda text: text.casefold(),
+    "i;octet": lambda text: text,
+}
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    start: datetime | None
+    end: datetime | None
+
+
+@dataclass(frozen=True)
+class TextMatch:
+    text: str
+    negate: bool = False
+    collation: str = "i;ascii-casemap"
+
+    def matches(self, value: str) -> bool:
+        fold = COLLATIONS[self.collation]
+        return (fold(self.text) in fold(value)) != self.negate
+
+
+@dataclass(frozen=True)
+class ParamFilter:
+    name: str
+    is_not_defined: bool = False
+    text_match: TextMatch | None = None
+
+
+@dataclass(frozen=True)
+class PropFilter:
+    name: str
+    is_not_defined: bool = False
+    text_match: TextMatch | None = None
+    params: list[ParamFilter] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CompFilter:
+    name: str
+    is_not_defined: bool = False
+    time_range: TimeRange | None = None
+    props: list[PropFilter] = field(default_factory=list)
+    comps: list[CompFilter] = field(default_factory=list)
+
+
+def parse_utc(text: str | None) -> datetime | None:
+    """A time-range bound: a UTC date-time ``YYYYMMDDTHHMMSSZ`` (RFC 4791 §9.9)."""
+    if text is None:
+        return None
+    try:
+        return datetime.strptime(text.strip(), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    except ValueError as exc:
+        raise DavError(400, caldav_condition("valid-filter"), f"{text!r} is not a UTC date-time.") from exc
+
+
+def parse_time_range(element: Element | None) -> TimeRange | None:
+    if element is None:
+        return None
+    time_range = TimeRange(parse_utc(element.get("start")), parse_utc(element.get("end")))
+    if time_range.start is None and time_range.end is None:
+        raise DavError(400, caldav_condition("valid-filter"), "A time-range needs a start or an end.")
+    return time_range
+
+
+def _text_match(element: Element | None) -> TextMatch | None:
+    if element is None:
+        return None
+    collation = element.get("collation", "i;ascii-casemap")
+    if collation not in COLLATIONS:
+        raise DavError(403, caldav_condition("supported-collation"), f"The collation {collation} is not supported.")
+    return TextMatch("".join(element.itertext()), element.get("negate-condition", "no") == "yes", collation)
+
+
+def _defined(element: Element) -> bool:
+    return child(element, tag(CALDAV, "is-not-defined")) is not None
+
+
+def _prop_filter(element: Element) -> PropFilter:
+    if child(element, tag(CALDAV, "time-range")) is not None:
+        raise DavError(403, caldav_condition("supported-filter"), "Time ranges on properties are not supported.")
+    return PropFilter(
+        name=element.get("name", "").upper(),
+        is_not_defined=_defined(element),
+        text_match=_text_match(child(element, tag(CALDAV, "text-match"))),
+        params=[
+            ParamFilter(p.get("name", "").upper(), _defined(p), _text_match(child(p, tag(CALDAV, "text-match"))))
+            for p in children(element, tag(CALDAV, "param-filter"))
+        ],
+    )
+
+
+def _comp_filter(element: Element, depth: int) -> CompFilter:
+    name = element.get("name", "").upper()
+    time_range = parse_time_range(child(element, tag(CALDAV, "time-range")))
+    if time_range is not None and not (depth == 1 and name == "VEVENT"):
+        raise DavError(403, caldav_condition("supported-filter"), f"Time ranges on {name} are not supported.")
+    return CompFilter(
+        name=name,
+        is_not_defined=_defined(element),
+        time_range=time_range,
+        props=[_prop_filter(p) for p in children(element, tag(CALDAV, "prop-filter"))],
+        comps=[_comp_filter(c, depth + 1) for c in children(element, tag(CALDAV, "comp-filter"))],
+    )
+
+
+def parse_filter(element: Element | None) -> CompFilter:
+    """The filter's VCALENDAR comp-filter (RFC 4791 §9.7: exactly one, for VCALENDAR)."""
+    comps = children(element, tag(CALDAV, "comp-filter"))
+    if element is None or len(comps) != 1 or comps[0].get("name", "").upper() != "VCALENDAR":
+        raise DavError(403, caldav_condition("valid-filter"), "The filter must hold one VCALENDAR comp-filter.")
+    return _comp_filter(comps[0], 0)
+
+
+def event_window(root: CompFilter) -> TimeRange | None:
+    """The VEVENT time range of the filter, answered by the window query."""
+    for comp in root.comps:
+        if comp.name == "VEVENT" and comp.time_range is not None and not comp.is_not_defined:
+            return comp.time_range
+    return None
+
+
+def asks_for_events(root: CompFilter) -> bool:
+    """False when the filter can only match components Almanac never stores (VTODO, VJOURNAL...)."""
+    return all(comp.name == "VEVENT" and not comp.is_not_defined for comp in root.comps)
+
+
+def matches(root: CompFilter, data: bytes) -> bool:
+    """Whether the calendar object matches the filter (its VEVENT time range already checked by the caller)."""
+    calendar = ICalendar.from_ical(data)
+    return _component_matches(root, calendar)
+
+
+def _component_matches(comp_filter: CompFilter, component: Component) -> bool:
+    for prop in comp_filter.props:
+        if not _prop_matches(prop, component):
+            return False
+    for sub_filter in comp_filter.comps:
+        subs = [c for c in component.subcomponents if c.name == sub_filter.name]
+        if sub_filter.is_not_defined:
+            if subs:
+                return False
+            continue
+        if not any(_component_matches(sub_filter, sub) for sub in subs):
+            return False
+    return True
+
+
+def _values(component: Component, name: str) -> list[Any]:
+    value = component.get(name)
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, vText | str):
+        return str(value)
+    if hasattr(value, "to_ical"):
+        raw = value.to_ical()
+        return raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+    return str(value)
+
+
+def _prop_matches(prop_filter: PropFilter, component: Component) -> bool:
+    values = _values(component, prop_filter.name)
+    if prop_filter.is_not_defined:
+        return not values
+    if not values:
+        return False
+    return any(_value_matches(prop_filter, value) for value in values)
+
+
+def _value_matches(prop_filter: PropFilter, value: Any) -> bool:
+    if prop_filter.text_match is not None and not prop_filter.text_match.matches(_as_text(value)):
+        return False
+    params = getattr(value, "params", {})
+    for param in prop_filter.params:
+        found = params.get(param.name)
+        if param.is_not_defined:
+            if found is not None:
+                return False
+            continue
+        if found is None:
+            return False
+        if param.text_match is not None and not param.text_match.matches(str(found)):
+            return False
+    return True

@@ -1,0 +1,236 @@
+"""REPORT (RFC 3253 §3.6) on calendar collections: calendar-query and calendar-multiget (RFC 4791 §7.8-7.9),
+sync-collection (RFC 6578 §3.2) and free-busy-query (RFC 4791 §7.10)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Final
+
+from starlette.responses import Response
+
+from almanac.dav import paths
+from almanac.dav.context import DavRequest
+from almanac.dav.errors import DavError, caldav_condition
+from almanac.dav.expansion import expand_object, limit_recurrence_set
+from almanac.dav.filters import TimeRange, asks_for_events, event_window, matches, parse_filter, parse_time_range
+from almanac.dav.objects_store import list_stored_objects, load_stored_object
+from almanac.dav.paths import TargetKind, href_target
+from almanac.dav.propfind import PropertyRequest, multistatus, resource_response, status_line
+from almanac.dav.resources import ObjectResource, StoredObject, revision_of_sync_token, sync_token
+from almanac.dav.xml import CALDAV, DAV, Element, child, children, element, href, parse_body, tag
+from almanac.domain.changes import UnknownSyncRevisionError
+from almanac.domain.errors import NotFoundError
+from almanac.domain.events import Availability
+from almanac.domain.series import EventOccurrence
+from almanac.services.calendar_sync import changes_since, current_revision, occurrences_by_object
+from almanac.services.calendars import CalendarView, get_calendar
+
+
+@dataclass(frozen=True)
+class _Data:
+    """An object's data as a report hands it out (expanded or limited when calendar-data asks)."""
+
+    name: str
+    etag: str
+    data: bytes
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class DataRequest:
+    """What ``calendar-data`` asks of each object: as stored, expanded over a window, or limited to it."""
+
+    expand: TimeRange | None = None
+    limit: TimeRange | None = None
+
+    @classmethod
+    def of(cls, prop: Element | None) -> DataRequest:
+        data = child(prop, tag(CALDAV, "calendar-data"))
+        return cls(
+            expand=parse_time_range(child(data, tag(CALDAV, "expand"))),
+            limit=parse_time_range(child(data, tag(CALDAV, "limit-recurrence-set"))),
+        )
+
+
+def report(request: DavRequest) -> Response:
+    body = parse_body(request.body)
+    if body is None:
+        raise DavError(400, None, "A REPORT needs a body.")
+    handlers = {
+        tag(CALDAV, "calendar-query"): calendar_query,
+        tag(CALDAV, "calendar-multiget"): calendar_multiget,
+        tag(DAV, "sync-collection"): sync_collection,
+        tag(CALDAV, "free-busy-query"): free_busy_query,
+    }
+    handler = handlers.get(str(body.tag))
+    if handler is None:
+        raise DavError(403, tag(DAV, "supported-report"), f"The report {body.tag!s} is not supported here.")
+    return handler(request, body)
+
+
+def _calendar(request: DavRequest) -> CalendarView:
+    target = request.target
+    if target.kind is not TargetKind.CALENDAR or target.calendar_key is None:
+        raise DavError(403, tag(DAV, "supported-report"), "Calendar reports are answered on calendar collections.")
+    if not request.is_own_home():
+        raise NotFoundError(kind="calendar", id=target.calendar_key)
+    return get_calendar(request.services, principal=request.principal, calendar_key=target.calendar_key)
+
+
+def _window(request: DavRequest, time_range: TimeRange) -> tuple[datetime, datetime]:
+    """A bounded window: an open side reaches as far as the server expands at once from the other."""
+    longest = request.services.event_limits.recurrence.max_window
+    start, end = time_range.start, time_range.end
+    if start is None:
+        assert end is not None
+        start = end - longest
+    if end is None:
+        end = start + longest
+    return start, end
+
+
+def _occurrences(request: DavRequest, key: str, time_range: TimeRange) -> dict[str, list[EventOccurrence]]:
+    start, end = _window(request, time_range)
+    return occurrences_by_object(
+        request.services, principal=request.principal, calendar_key=key, window_start=start, window_end=end
+    )
+
+
+def _shaped(request: DavRequest, key: str, stored: StoredObject, shape: DataRequest) -> StoredObject:
+    """The object's data as ``calendar-data`` asked for it."""
+    data = stored.data
+    if shape.expand is not None:
+        occurrences = _occurrences(request, key, shape.expand).get(stored.name, [])
+        data = expand_object(data, occurrences)
+    elif shape.limit is not None:
+        start, end = _window(request, shape.limit)
+        data = limit_recurrence_set(data, start, end)
+    if data is stored.data:
+        return stored
+    return _Data(name=stored.name, etag=stored.etag, data=data, updated_at=stored.updated_at)
+
+
+def _object_response(request: DavRequest, key: str, stored: StoredObject, wanted: PropertyRequest) -> Element:
+    resource = ObjectResource(
+        href=paths.object_href(request.principal.username, key, stored.name), principal=request.principal, stored=stored
+    )
+    return resource_response(resource, wanted)
+
+
+def calendar_query(request: DavRequest, body: Element) -> Response:
+    view = _calendar(request)
+    key = view.calendar.key
+    wanted = PropertyRequest.from_parent(body)
+    shape = DataRequest.of(child(body, tag(DAV, "prop")))
+    root = parse_filter(child(body, tag(CALDAV, "filter")))
+    responses: list[Element] = []
+    if asks_for_events(root):
+        window = event_window(root)
+        objects = list_stored_objects(request, key)
+        if window is not None:
+            names = set(_occurrences(request, key, window))
+            objects = [o for o in objects if o.name in names]
+        for stored in objects:
+            if matches(root, stored.data):
+                responses.append(_object_response(request, key, _shaped(request, key, stored, shape), wanted))
+    return multistatus(responses)
+
+
+def calendar_multiget(request: DavRequest, body: Element) -> Response:
+    view = _calendar(request)
+    key = view.calendar.key
+    wanted = PropertyRequest.from_parent(body)
+    shape = DataRequest.of(child(body, tag(DAV, "prop")))
+    responses: list[Element] = []
+    for href_element in children(body, tag(DAV, "href")):
+        text = (href_element.text or "").strip()
+        target = href_target(text)
+        try:
+            if target.kind is not TargetKind.OBJECT or target.calendar_key != key or target.name is None:
+                raise NotFoundError(kind="resource", id=text)
+            stored = load_stored_object(request, key, target.name)
+        except NotFoundError:
+            responses.append(
+                element(tag(DAV, "response"), href(text), element(tag(DAV, "status"), text=status_line(404)))
+            )
+            continue
+        responses.append(_object_response(request, key, _shaped(request, key, stored, shape), wanted))
+    return multistatus(responses)
+
+
+def sync_collection(request: DavRequest, body: Element) -> Response:
+    view = _calendar(request)
+    calendar = view.calendar
+    key = calendar.key
+    level_element = child(body, tag(DAV, "sync-level"))
+    level = "1" if level_element is None else "".join(level_element.itertext()).strip() or "1"
+    if level not in ("1", "infinite"):
+        raise DavError(403, caldav_condition("supported-filter"), "Only sync-level 1 is supported.")
+    wanted = PropertyRequest.from_parent(body)
+    token_element = child(body, tag(DAV, "sync-token"))
+    token_text = "" if token_element is None else "".join(token_element.itertext()).strip()
+    responses: list[Element] = []
+    if not token_text:
+        # An initial sync: every object, and the revision read before them (a change made meanwhile
+        # is sent again next time, never lost).
+        revision = current_revision(request.services, principal=request.principal, calendar_key=key)
+        for stored in list_stored_objects(request, key):
+            responses.append(_object_response(request, key, stored, wanted))
+    else:
+        since = revision_of_sync_token(token_text, calendar)
+        if since is None:
+            raise UnknownSyncRevisionError()
+        delta = changes_since(request.services, principal=request.principal, calendar_key=key, revision=since)
+        revision = delta.revision
+        for change in delta.changes:
+            object_href = paths.object_href(request.principal.username, key, change.name)
+            stored_or_none = None
+            if not change.is_deletion:
+                try:
+                    stored_or_none = load_stored_object(request, key, change.name)
+                except NotFoundError:
+                    stored_or_none = None
+            if stored_or_none is None:
+                responses.append(
+                    element(tag(DAV, "response"), href(object_href), element(tag(DAV, "status"), text=status_line(404)))
+                )
+            else:
+                responses.append(_object_response(request, key, stored_or_none, wanted))
+    token = sync_token(replace(calendar, sync_revision=revision))
+    return multistatus(responses, element(tag(DAV, "sync-token"), text=token))
+
+
+_FBTYPES: Final = {Availability.BUSY: "BUSY", Availability.OUTSIDE: "BUSY-UNAVAILABLE"}
+
+
+def _utc(instant: datetime) -> str:
+    return instant.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def free_busy_query(request: DavRequest, body: Element) -> Response:
+    """A VFREEBUSY of the calendar's busy time in the range (transparent events leave it free)."""
+    view = _calendar(request)
+    time_range = parse_time_range(child(body, tag(CALDAV, "time-range")))
+    if time_range is None:
+        raise DavError(400, caldav_condition("valid-filter"), "A free-busy-query needs a time-range.")
+    start, end = _window(request, time_range)
+    found = _occurrences(request, view.calendar.key, TimeRange(start, end))
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Almanac//CalDAV//EN",
+        "BEGIN:VFREEBUSY",
+        f"DTSTAMP:{_utc(request.services.clock.now())}",
+        f"DTSTART:{_utc(start)}",
+        f"DTEND:{_utc(end)}",
+    ]
+    periods = sorted(
+        (max(o.starts_at, start), min(o.ends_at, end), _FBTYPES[o.event.availability])
+        for occurrences in found.values()
+        for o in occurrences
+        if o.event.availability in _FBTYPES
+    )
+    lines += [f"FREEBUSY;FBTYPE={fbtype}:{_utc(s)}/{_utc(e)}" for s, e, fbtype in periods]
+    lines += ["END:VFREEBUSY", "END:VCALENDAR", ""]
+    return Response("\r\n".join(lines).encode("utf-8"), media_type="text/calendar; charset=utf-8")

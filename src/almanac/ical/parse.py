@@ -1,0 +1,411 @@
+"""Reading iCalendar (RFC 5545) into calendar objects: one UID's master VEVENT, its overrides, the rest kept raw.
+
+``parse_calendar_file`` reads a whole file for an import (any number of
+UIDs); ``parse_calendar_object`` reads one CalDAV resource (exactly one UID,
+RFC 4791 §4.1). Both raise ``CalendarDataError`` naming the line and the
+reason at the first fault, so nothing of a broken file is stored.
+
+What Almanac models is mapped to domain values (see ``ParsedComponent``);
+everything else of a VEVENT — ``X-`` and other unknown properties,
+``URL``, ``ATTACH``, alarms it cannot express, unknown
+sub-components — is kept as raw unfolded lines in ``extra_properties``, in
+the order read. Mapping choices (documented in the README):
+
+* CLASS: PUBLIC is public, PRIVATE and CONFIDENTIAL private; absent means PUBLIC (RFC 5545 §3.8.1.3);
+* PRIORITY: 0 none, 1-4 high, 5 normal, 6-9 low (the three levels of RFC 5545 §3.8.1.9);
+* TRANSP:TRANSPARENT is "available", else "busy"; ``X-MICROSOFT-CDO-BUSYSTATUS:OOF`` is "outside";
+* CATEGORIES naming one built-in category (``Meeting``) sets the category; any other is kept raw;
+* a VALARM becomes a reminder when it is ACTION:DISPLAY (popup) or EMAIL with a TRIGGER at or before
+  the start, or at an absolute UTC instant; any other alarm is kept raw;
+* all-day events (DTSTART;VALUE=DATE) and floating times are placed in ``default_tzid``;
+* a missing or empty SUMMARY becomes "Untitled" (Almanac requires a title);
+* DTSTAMP, CREATED, LAST-MODIFIED and SEQUENCE are the server's (from its timestamps and revision).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from almanac.domain.calendar_data import (
+    STATUS_OF_PARTSTAT,
+    Address,
+    CalendarDataError,
+    ComponentKind,
+    ParsedComponent,
+    ParsedObject,
+    line_field,
+)
+from almanac.domain.categories import ALL_CATEGORY_KEY, BUILT_IN_CATEGORIES
+from almanac.domain.errors import N_, Problem
+from almanac.domain.events import Availability, Priority, Privacy, Reminder, ReminderChannel
+from almanac.domain.recurrence import Recurrence, RecurrenceError, RecurrenceId
+from almanac.domain.recurrence_zones import load_zone, local_midnight_utc, utc_to_wall_clock, wall_clock_to_utc
+from almanac.ical.lines import ContentLine, RawComponent, components
+from almanac.ical.values import (
+    duration_value,
+    integer_value,
+    mail_address,
+    moment_value,
+    text_list,
+    text_value,
+)
+
+UNTITLED = "Untitled"
+MAX_UID_LENGTH = 255
+
+_KINDS = {kind.value: kind for kind in ComponentKind}
+_SINGLE = ("UID", "DTSTART", "DTEND", "DURATION", "SUMMARY", "DESCRIPTION", "LOCATION", "CLASS", "TRANSP")
+_SINGLE_MORE = ("PRIORITY", "RECURRENCE-ID", "ORGANIZER", "RRULE")
+# Written by the server from its own data (RFC 5545 §3.8.7), so what a client sends is not kept.
+_SERVER_MANAGED = frozenset({"DTSTAMP", "CREATED", "LAST-MODIFIED", "SEQUENCE"})
+_RECURRENCE = frozenset({"RRULE", "RDATE", "EXDATE"})
+# Read before the rest of a VEVENT (they fix its timing and identity).
+_READ_FIRST = frozenset({"UID", "DTSTART", "DTEND", "DURATION"})
+_CATEGORY_BY_NAME = {c.name.casefold(): c.key for c in BUILT_IN_CATEGORIES if c.key != ALL_CATEGORY_KEY}
+_CATEGORY_BY_NAME.update({c.short_name: c.key for c in BUILT_IN_CATEGORIES if c.key != ALL_CATEGORY_KEY})
+OUT_OF_OFFICE = "X-MICROSOFT-CDO-BUSYSTATUS"
+
+
+def parse_calendar_file(data: bytes, *, default_tzid: str = "UTC") -> list[ParsedObject]:
+    """Every calendar object of ``data`` (one per UID, in order of first appearance).
+
+    VEVENTs are fully read; VTODO and VJOURNAL objects are returned with their
+    kind and no master (the caller decides to skip or refuse them); VTIMEZONE
+    is read from the TZID names instead (IANA, Windows or a path ending in an
+    IANA name); other components are ignored. CalendarDataError at the first fault.
+    """
+    load_zone(default_tzid)
+    groups: dict[str, _Group] = {}
+    for calendar in components(data):
+        if calendar.name != "VCALENDAR":
+            raise CalendarDataError.at(
+                calendar.number, N_("The data must be BEGIN:VCALENDAR blocks, not %(name)s."), name=calendar.name
+            )
+        version = calendar.first("VERSION")
+        if version is not None and version.value.strip() != "2.0":
+            raise CalendarDataError.at(version.number, N_("Only iCalendar VERSION:2.0 is supported."))
+        for component in calendar.components:
+            kind = _KINDS.get(component.name)
+            if kind is not None:
+                _group_of(groups, component, kind).add(component)
+    return [group.parsed(default_tzid) for group in groups.values()]
+
+
+def parse_calendar_object(data: bytes, *, default_tzid: str) -> ParsedObject:
+    """The one calendar object of ``data``; CalendarDataError when it holds no component or several UIDs."""
+    found = parse_calendar_file(data, default_tzid=default_tzid)
+    if not found:
+        raise CalendarDataError.at(1, N_("The data holds no VEVENT, VTODO or VJOURNAL component."))
+    if len(found) > 1:
+        raise CalendarDataError.at(
+            found[1].line,
+            N_("A calendar object holds one UID; this data also holds %(uid)s (RFC 4791 §4.1)."),
+            uid=found[1].uid,
+        )
+    return found[0]
+
+
+@dataclass
+class _Group:
+    uid: str
+    kind: ComponentKind
+    line: int
+    master: RawComponent | None = None
+    overrides: list[RawComponent] = field(default_factory=list)
+
+    def add(self, component: RawComponent) -> None:
+        if component.first("RECURRENCE-ID") is not None:
+            self.overrides.append(component)
+        elif self.master is not None:
+            raise CalendarDataError.at(
+                component.number,
+                N_("A second %(kind)s with UID %(uid)s and no RECURRENCE-ID; only overrides may repeat a UID."),
+                kind=component.name,
+                uid=self.uid,
+            )
+        else:
+            self.master = component
+
+    def parsed(self, default_tzid: str) -> ParsedObject:
+        if self.kind is not ComponentKind.EVENT:
+            return ParsedObject(self.uid, self.kind, self.line)
+        if self.master is None:
+            raise CalendarDataError.at(
+                self.line,
+                N_("The UID %(uid)s has overridden occurrences (RECURRENCE-ID) but no master VEVENT."),
+                uid=self.uid,
+            )
+        master = _component(self.master, default_tzid)
+        overrides: dict[RecurrenceId, ParsedComponent] = {}
+        for raw in self.overrides:
+            override = _component(raw, default_tzid, master=master)
+            assert override.recurrence_id is not None
+            if override.recurrence_id in overrides:
+                raise CalendarDataError.at(raw.number, N_("A second override of the same RECURRENCE-ID."))
+            overrides[override.recurrence_id] = override
+        return ParsedObject(self.uid, self.kind, self.line, master, tuple(overrides.values()))
+
+
+def _group_of(groups: dict[str, _Group], component: RawComponent, kind: ComponentKind) -> _Group:
+    uid_line = component.first("UID")
+    uid = text_value(uid_line).strip() if uid_line else ""
+    if not uid:
+        raise CalendarDataError.at(component.number, N_("The %(kind)s has no UID."), kind=component.name)
+    if len(uid) > MAX_UID_LENGTH:
+        raise CalendarDataError.at(
+            uid_line.number if uid_line else component.number,
+            N_("The UID is longer than %(limit)s characters."),
+            limit=MAX_UID_LENGTH,
+        )
+    group = groups.setdefault(uid, _Group(uid, kind, component.number))
+    if group.kind is not kind:
+        raise CalendarDataError.at(
+            component.number,
+            N_("The UID %(uid)s is used by a %(kind)s and a %(other)s."),
+            uid=uid,
+            kind=group.kind.value,
+            other=kind.value,
+        )
+    return group
+
+
+def _component(raw: RawComponent, default_tzid: str, *, master: ParsedComponent | None = None) -> ParsedComponent:
+    """One VEVENT (an override when ``master`` is given) as a ParsedComponent."""
+    for name in (*_SINGLE, *_SINGLE_MORE):
+        repeated = raw.all(name)
+        if len(repeated) > 1:
+            raise CalendarDataError.at(repeated[1].number, N_("%(name)s may appear only once."), name=name)
+    start_line = raw.first("DTSTART")
+    if start_line is None:
+        raise CalendarDataError.at(raw.number, N_("The VEVENT has no DTSTART."))
+    start = moment_value(start_line, default_tzid=default_tzid)
+    all_day, tzid = start.is_date, start.tzid
+    starts_at = _instant(start.value, tzid)
+    ends_at = _end(raw, start.value, tzid, starts_at)
+    reader = _Reader(raw)
+    summary_line = reader.take("SUMMARY")
+    summary = text_value(summary_line).strip() if summary_line else ""
+    fields = _Fields(reader)
+    return ParsedComponent(
+        line=raw.number,
+        summary=summary or UNTITLED,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        tzid=tzid,
+        all_day=all_day,
+        description=reader.text("DESCRIPTION"),
+        location=reader.text("LOCATION"),
+        recurrence=_recurrence(reader, tzid, all_day, is_override=master is not None),
+        recurrence_id=_recurrence_id(reader, default_tzid, master) if master is not None else None,
+        category_key=fields.category(),
+        priority=fields.priority(),
+        privacy=fields.privacy(),
+        availability=fields.availability(),
+        reminders=tuple(reader.reminders()),
+        attendees=tuple(reader.addresses("ATTENDEE")),
+        organizer=next(iter(reader.addresses("ORGANIZER")), None),
+        extra_properties=reader.extra(),
+    )
+
+
+def _instant(value: date | datetime, tzid: str) -> datetime:
+    return value if isinstance(value, datetime) else local_midnight_utc(value, load_zone(tzid))
+
+
+def _end(raw: RawComponent, start: date | datetime, tzid: str, starts_at: datetime) -> datetime:
+    """DTEND, or DTSTART + DURATION (nominal days on the wall clock, RFC 5545 §3.3.6), or the RFC's default."""
+    end_line, duration_line = raw.first("DTEND"), raw.first("DURATION")
+    all_day = not isinstance(start, datetime)
+    if end_line is not None and duration_line is not None:
+        raise CalendarDataError.at(duration_line.number, N_("A VEVENT may have DTEND or DURATION, not both."))
+    if end_line is not None:
+        end = moment_value(end_line, default_tzid=tzid)
+        if end.is_date != all_day:
+            raise CalendarDataError.at(
+                end_line.number, N_("DTEND must be a date when DTSTART is a date, and a date-time otherwise.")
+            )
+        ends_at = _instant(end.value, tzid)
+    elif duration_line is not None:
+        duration = duration_value(duration_line)
+        if duration < timedelta(0):
+            raise CalendarDataError.at(duration_line.number, N_("DURATION must not be negative."))
+        zone = load_zone(tzid)
+        wall = utc_to_wall_clock(starts_at, zone) + timedelta(days=duration.days)
+        ends_at = wall_clock_to_utc(wall, zone) + (duration - timedelta(days=duration.days))
+        if all_day and duration % timedelta(days=1):
+            raise CalendarDataError.at(duration_line.number, N_("An all-day event lasts whole days."))
+    else:
+        # RFC 5545 §3.6.1: a date lasts one day, a date-time is an instant.
+        ends_at = _instant(start + timedelta(days=1), tzid) if all_day else starts_at
+    if ends_at < starts_at:
+        raise CalendarDataError.at(
+            (end_line or duration_line or raw.begin).number, N_("The event ends before it starts.")
+        )
+    if all_day and ends_at == starts_at:
+        ends_at = _instant(start + timedelta(days=1), tzid)
+    return ends_at
+
+
+def _recurrence(reader: _Reader, tzid: str, all_day: bool, *, is_override: bool) -> Recurrence | None:
+    lines = reader.take_all(_RECURRENCE)
+    if not lines:
+        return None
+    if is_override and any(line.name in ("RRULE", "RDATE") for line in lines):
+        raise CalendarDataError.at(lines[0].number, N_("An overridden occurrence (RECURRENCE-ID) cannot recur itself."))
+    try:
+        recurrence = Recurrence.from_lines([line.text for line in lines], tzid=tzid, all_day=all_day)
+    except RecurrenceError as error:
+        numbered = [_numbered(problem, lines) for problem in error.problems]
+        raise CalendarDataError(numbered) from error
+    if not recurrence.is_recurring:
+        reader.keep(lines)  # EXDATEs of an event that does not recur: nothing to apply them to, kept as written
+        return None
+    return recurrence
+
+
+def _numbered(problem: Problem, lines: list[ContentLine]) -> Problem:
+    """A recurrence problem about ``recurrence.<index>`` moved onto the line it came from."""
+    index = problem.field.rpartition(".")[2]
+    number = lines[int(index)].number if index.isdigit() and int(index) < len(lines) else lines[0].number
+    return Problem(line_field(number), CalendarDataError.code, problem.template, problem.params)
+
+
+def _recurrence_id(reader: _Reader, default_tzid: str, master: ParsedComponent) -> RecurrenceId:
+    line = reader.take("RECURRENCE-ID")
+    assert line is not None  # an override is a VEVENT with RECURRENCE-ID
+    moment = moment_value(line, default_tzid=master.tzid)
+    if master.all_day:
+        if isinstance(moment.value, datetime):
+            return utc_to_wall_clock(moment.value, load_zone(moment.tzid)).date()
+        return moment.value
+    if not isinstance(moment.value, datetime):
+        raise CalendarDataError.at(
+            line.number, N_("RECURRENCE-ID must be a date-time, as the series' DTSTART is (RFC 5545 §3.8.4.4).")
+        )
+    return moment.value
+
+
+class _Reader:
+    """Takes the modelled lines of one VEVENT in turn; whatever is left over is kept raw."""
+
+    def __init__(self, raw: RawComponent) -> None:
+        self._left = [line for line in raw.properties if line.name not in _SERVER_MANAGED | _READ_FIRST]
+        self._kept: list[str] = []
+        self._components = list(raw.components)
+        self._modelled: list[RawComponent] = []
+
+    def take(self, name: str) -> ContentLine | None:
+        for line in self._left:
+            if line.name == name:
+                self._left.remove(line)
+                return line
+        return None
+
+    def take_all(self, names: frozenset[str]) -> list[ContentLine]:
+        taken = [line for line in self._left if line.name in names]
+        self._left = [line for line in self._left if line.name not in names]
+        return taken
+
+    def peek(self, name: str) -> list[ContentLine]:
+        return [line for line in self._left if line.name == name]
+
+    def keep(self, lines: list[ContentLine]) -> None:
+        self._kept.extend(line.text for line in lines)
+
+    def text(self, name: str) -> str | None:
+        line = self.take(name)
+        return text_value(line) if line is not None else None
+
+    def addresses(self, name: str) -> list[Address]:
+        found = []
+        for line in self.peek(name):
+            email = mail_address(line)
+            if email is None:
+                continue  # not an e-mail address: it cannot be a user, so it stays raw
+            self._left.remove(line)
+            status = STATUS_OF_PARTSTAT.get((line.param("PARTSTAT") or "").upper(), "")
+            found.append(Address(email, status, line.text))
+        return found
+
+    def reminders(self) -> list[Reminder]:
+        found = []
+        for alarm in self._components:
+            reminder = _reminder(alarm) if alarm.name == "VALARM" else None
+            if reminder is not None:
+                found.append(reminder)
+                self._modelled.append(alarm)
+        return found
+
+    def extra(self) -> str | None:
+        lines = [*self._kept, *(line.text for line in self._left)]
+        for component in self._components:
+            if any(component is modelled for modelled in self._modelled):
+                continue
+            lines.extend(component.raw_lines())
+        return "\n".join(lines) if lines else None
+
+
+class _Fields:
+    """The enumerated properties (CLASS, PRIORITY, TRANSP, CATEGORIES) mapped to Almanac's values."""
+
+    def __init__(self, reader: _Reader) -> None:
+        self._reader = reader
+
+    def privacy(self) -> Privacy:
+        line = self._reader.take("CLASS")
+        if line is None or line.value.strip().upper() == "PUBLIC":
+            return Privacy.PUBLIC
+        return Privacy.PRIVATE
+
+    def priority(self) -> Priority:
+        line = self._reader.take("PRIORITY")
+        value = integer_value(line, 0, 9) if line is not None else 0
+        if value == 0:
+            return Priority.NONE
+        return Priority.HIGH if value < 5 else Priority.NORMAL if value == 5 else Priority.LOW
+
+    def availability(self) -> Availability:
+        transp = self._reader.take("TRANSP")
+        busy = self._reader.peek(OUT_OF_OFFICE)
+        if busy and busy[0].value.strip().upper() == "OOF":
+            self._reader.take(OUT_OF_OFFICE)
+            return Availability.OUTSIDE
+        if transp is not None and transp.value.strip().upper() == "TRANSPARENT":
+            return Availability.AVAILABLE
+        return Availability.BUSY
+
+    def category(self) -> str | None:
+        lines = self._reader.peek("CATEGORIES")
+        if len(lines) != 1:
+            return None
+        names = text_list(lines[0])
+        key = _CATEGORY_BY_NAME.get(names[0].strip().casefold()) if len(names) == 1 and not lines[0].params else None
+        if key is not None:
+            self._reader.take("CATEGORIES")
+        return key
+
+
+def _reminder(alarm: RawComponent) -> Reminder | None:
+    """The reminder a VALARM expresses, or None when Almanac cannot model it (then it is kept raw)."""
+    action, trigger = alarm.first("ACTION"), alarm.first("TRIGGER")
+    if action is None or trigger is None or alarm.components or alarm.first("REPEAT") is not None:
+        return None
+    channels = {"DISPLAY": ReminderChannel.POPUP, "EMAIL": ReminderChannel.EMAIL}
+    channel = channels.get(action.value.strip().upper())
+    if channel is None:
+        return None
+    if (trigger.param("VALUE") or "").upper() == "DATE-TIME":
+        moment = moment_value(trigger, default_tzid="UTC")
+        if not isinstance(moment.value, datetime) or moment.tzid != "UTC":
+            return None
+        return Reminder(at=moment.value, channel=channel)
+    if (trigger.param("RELATED") or "START").upper() != "START":
+        return None
+    offset = duration_value(trigger)
+    if offset > timedelta(0):
+        return None
+    return Reminder(before=-offset, channel=channel)
+
+
+__all__ = ["MAX_UID_LENGTH", "UNTITLED", "parse_calendar_file", "parse_calendar_object"]

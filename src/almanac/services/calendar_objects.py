@@ -1,0 +1,445 @@
+"""Calendar objects: the events of one UID read and written as iCalendar, for CalDAV and for imports.
+
+A calendar object (RFC 4791 §4.1) is a master event (or a single event) and
+the overrides sharing its UID. Its resource name is the master's ``dav_name``
+or ``<uid>.ics``; its entity tag is a hash of its iCalendar bytes, so it
+changes exactly when the data a client would read does. Every use case is
+one unit of work, with the permission model every face shares: the calendar's
+viewers (everyone, when it is public) read; its editors write; anyone else
+gets NotFoundError, and a viewer who may not write PermissionDeniedError.
+
+Writing a calendar object replaces the master and its overrides in one
+transaction, matching by UID (a re-put or re-import updates, never
+duplicates): overrides are matched by recurrence id, those no longer sent are
+deleted, and events whose content did not change are not rewritten (their
+revision and entity tag stay). Attendees and an organizer whose address is
+no user's, and everything else Almanac does not model, are kept verbatim in
+``extra_properties``. Rule breaks (an empty title, too many reminders...) are
+reported as CalendarDataError naming the line of the component at fault.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from almanac.domain.calendar_data import (
+    Address,
+    CalendarCodec,
+    CalendarDataError,
+    ComponentKind,
+    ParsedComponent,
+    ParsedObject,
+    Progress,
+    UidConflictError,
+    UnsupportedComponentError,
+    line_field,
+)
+from almanac.domain.calendars import Calendar
+from almanac.domain.changes import ChangeKind
+from almanac.domain.errors import (
+    N_,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+    PreconditionFailedError,
+    Problem,
+)
+from almanac.domain.events import Event, Participant, check_event
+from almanac.domain.permissions import can_edit_calendar, can_view_calendar
+from almanac.domain.ports import UnitOfWork
+from almanac.domain.preconditions import IfMatch
+from almanac.domain.users import Principal, User, normalize_email
+from almanac.domain.webhooks import MessageType
+from almanac.services.auth import principal_of
+from almanac.services.changelog import record_event_change
+from almanac.services.context import ServiceContext
+from almanac.services.events import editable_copy, new_event
+from almanac.services.scheduling import announce, event_changed
+
+SKIPPED_KIND = N_("%(kind)s components are not stored yet (only events are); this one was skipped.")
+
+
+@dataclass(frozen=True)
+class CalendarObject:
+    """One calendar object as a client reads it: ``data`` is a whole VCALENDAR, ``etag`` quoted and strong."""
+
+    uid: str
+    name: str
+    etag: str
+    data: bytes
+    master: Event
+    overrides: list[Event]
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class SkippedObject:
+    """A calendar object an import left out: its UID, kind, first line and why (a message template)."""
+
+    uid: str
+    kind: ComponentKind
+    line: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did, by UID: created, updated, found unchanged, skipped."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[SkippedObject] = field(default_factory=list)
+
+
+def entity_tag_of(data: bytes) -> str:
+    """The strong entity tag of iCalendar bytes (a SHA-256 prefix, quoted)."""
+    return '"' + hashlib.sha256(data).hexdigest()[:40] + '"'
+
+
+def name_of(master: Event) -> str:
+    """The CalDAV resource name of a calendar object."""
+    return master.dav_name or f"{master.uid}.ics"
+
+
+def codec_of(ctx: ServiceContext) -> CalendarCodec:
+    if ctx.calendar_codec is None:
+        raise RuntimeError("no calendar codec is wired into the service context (see almanac.bootstrap)")
+    return ctx.calendar_codec
+
+
+def list_objects(ctx: ServiceContext, *, principal: Principal, calendar_key: str) -> list[CalendarObject]:
+    """Every calendar object of the calendar, by UID. NotFoundError unless the principal may read it."""
+    with ctx.uow() as uow:
+        calendar = readable_calendar(uow, principal, calendar_key)
+        assert calendar.id is not None
+        grouped = group_objects(uow.events.list_of_calendar(calendar.id))
+        users = users_of(uow, [e for master, overrides in grouped for e in (master, *overrides)])
+        return [_object(ctx, master, overrides, users) for master, overrides in grouped]
+
+
+def get_object(ctx: ServiceContext, *, principal: Principal, calendar_key: str, name: str) -> CalendarObject:
+    """The calendar object named ``name``; NotFoundError if the calendar or the object is unknown or unreadable."""
+    with ctx.uow() as uow:
+        calendar = readable_calendar(uow, principal, calendar_key)
+        return _current(ctx, uow, calendar, name)
+
+
+def put_object(
+    ctx: ServiceContext,
+    *,
+    principal: Principal,
+    calendar_key: str,
+    name: str,
+    data: bytes,
+    if_match: IfMatch | None = None,
+    if_none_match_any: bool = False,
+) -> tuple[CalendarObject, bool]:
+    """Create or replace the calendar object ``name`` from iCalendar ``data``; True when it was created.
+
+    Checks in order: calendar unknown or unreadable (NotFoundError), not
+    editable (PermissionDeniedError); data (CalendarDataError, or
+    UnsupportedComponentError for a VTODO/VJOURNAL); ``if_none_match_any`` with
+    an existing object, or ``if_match`` not matching its current entity tag or
+    with no object (PreconditionFailedError); the data's UID used by another
+    object of the calendar, or differing from the object's (UidConflictError);
+    the event rules (CalendarDataError). All in one transaction.
+    """
+    with ctx.uow() as uow:
+        calendar = writable_calendar(uow, principal, calendar_key)
+        assert calendar.id is not None
+        parsed = codec_of(ctx).parse_calendar_object(data, default_tzid=calendar.tzid)
+        if parsed.kind is not ComponentKind.EVENT:
+            raise UnsupportedComponentError(kind=parsed.kind.value)
+        current = uow.events.get_by_dav_name(calendar.id, name, for_update=True)
+        existing = uow.events.list_by_uid(calendar.id, current.uid, for_update=True) if current else []
+        if current is not None and if_none_match_any:
+            raise PreconditionFailedError(N_("The calendar object %(name)s already exists."), name=name)
+        if if_match is not None:
+            if current is None:
+                raise PreconditionFailedError(N_("The calendar object %(name)s does not exist."), name=name)
+            if_match.require(_object(ctx, existing[0], existing[1:], users_of(uow, existing)).etag)
+        if current is not None and current.uid != parsed.uid:
+            raise UidConflictError(
+                N_("The calendar object %(name)s holds the UID %(uid)s; a PUT cannot change it."),
+                name=name,
+                uid=current.uid,
+            )
+        if current is None:
+            other = uow.events.list_by_uid(calendar.id, parsed.uid)
+            if other:
+                raise UidConflictError(uid=parsed.uid, name=name_of(other[0]))
+        default_name = f"{parsed.uid}.ics"
+        outcome = store_object(
+            ctx, uow, calendar, principal, parsed, existing, dav_name=None if name == default_name else name
+        )
+        result = _object(ctx, outcome.master, outcome.overrides, users_of(uow, [outcome.master, *outcome.overrides]))
+        uow.commit()
+    announce(ctx, outcome.due_at)
+    return result, current is None
+
+
+def delete_object(
+    ctx: ServiceContext, *, principal: Principal, calendar_key: str, name: str, if_match: IfMatch | None = None
+) -> None:
+    """Delete the calendar object ``name`` (its master and overrides); NotFoundError if there is none,
+    PermissionDeniedError if the calendar is not editable, PreconditionFailedError if ``if_match`` fails."""
+    with ctx.uow() as uow:
+        calendar = writable_calendar(uow, principal, calendar_key)
+        assert calendar.id is not None
+        current = uow.events.get_by_dav_name(calendar.id, name, for_update=True)
+        if current is None:
+            raise NotFoundError(kind="event", id=name)
+        events = uow.events.list_by_uid(calendar.id, current.uid, for_update=True)
+        if if_match is not None:
+            if_match.require(_object(ctx, events[0], events[1:], users_of(uow, events)).etag)
+        # The change log (CalDAV sync) records the object's deletion in this same transaction.
+        record_event_change(ctx, uow, events[0], calendar_id=calendar.id, kind=ChangeKind.DELETED)
+        due = None
+        for event in reversed(events):  # overrides before their master
+            assert event.id is not None
+            gone = replace(event, revision=event.revision + 1, updated_at=ctx.clock.now())
+            due = _earliest(due, event_changed(ctx, uow, MessageType.EVENT_DELETED, gone, calendar))
+            uow.events.delete(event.id)
+        uow.commit()
+    announce(ctx, due)
+
+
+def import_objects(
+    ctx: ServiceContext, *, principal: Principal, calendar_key: str, data: bytes, progress: Progress | None = None
+) -> ImportReport:
+    """Import every event of an iCalendar file into the calendar, all or nothing, matching by UID.
+
+    Permissions as ``put_object``. VTODO and VJOURNAL objects are skipped and
+    reported (tasks are not stored yet). A broken file, or any event breaking a
+    rule, is refused (CalendarDataError naming the line) and nothing is stored.
+    ``progress`` is told (done, total) after each object.
+    """
+    report = ImportReport()
+    with ctx.uow() as uow:
+        calendar = writable_calendar(uow, principal, calendar_key)
+        assert calendar.id is not None
+        found = codec_of(ctx).parse_calendar_file(data, default_tzid=calendar.tzid)
+        due = None
+        for done, parsed in enumerate(found, start=1):
+            if parsed.kind is not ComponentKind.EVENT:
+                report.skipped.append(SkippedObject(parsed.uid, parsed.kind, parsed.line, SKIPPED_KIND))
+            else:
+                existing = uow.events.list_by_uid(calendar.id, parsed.uid, for_update=True)
+                if existing and existing[0].is_override:
+                    raise CalendarDataError.at(parsed.line, N_("The UID %(uid)s is in use."), uid=parsed.uid)
+                outcome = store_object(ctx, uow, calendar, principal, parsed, existing, dav_name=None)
+                due = _earliest(due, outcome.due_at)
+                target = report.unchanged if not outcome.changed else report.updated if existing else report.created
+                target.append(parsed.uid)
+            if progress is not None:
+                progress(done, len(found))
+        uow.commit()
+    announce(ctx, due)
+    return report
+
+
+def importer_principal(ctx: ServiceContext, *, calendar_key: str, username: str | None = None) -> Principal:
+    """Who an administrative import acts as: ``username``, or else the calendar's owner (NotFoundError)."""
+    with ctx.uow() as uow:
+        if username is not None:
+            user = uow.users.get_by_username(username)
+            if user is None:
+                raise NotFoundError(kind="user", id=username)
+        else:
+            calendar = uow.calendars.get_by_key(calendar_key)
+            if calendar is None:
+                raise NotFoundError(kind="calendar", id=calendar_key)
+            user = uow.users.get(calendar.owner_id) if calendar.owner_id is not None else None
+            if user is None:
+                raise NotFoundError(kind="user", id=calendar_key)
+        return principal_of(uow, user)
+
+
+# --- the steps the use cases share ------------------------------------------------------------------
+
+
+def readable_calendar(uow: UnitOfWork, principal: Principal, calendar_key: str) -> Calendar:
+    """The calendar, if the principal may read its events as a whole (viewer, or public); else NotFoundError."""
+    calendar = uow.calendars.get_by_key(calendar_key)
+    if calendar is None or calendar.id is None or not (calendar.is_public or can_view_calendar(principal, calendar)):
+        raise NotFoundError(kind="calendar", id=calendar_key)
+    return calendar
+
+
+def writable_calendar(uow: UnitOfWork, principal: Principal, calendar_key: str) -> Calendar:
+    """The calendar, if the principal may change its events (NotFoundError, PermissionDeniedError)."""
+    calendar = readable_calendar(uow, principal, calendar_key)
+    if not can_edit_calendar(principal, calendar):
+        raise PermissionDeniedError()
+    return calendar
+
+
+def group_objects(events: Sequence[Event]) -> list[tuple[Event, list[Event]]]:
+    """Stored events as (master, overrides) pairs, by UID; overrides whose master is absent are left out."""
+    masters: dict[int | None, tuple[Event, list[Event]]] = {e.id: (e, []) for e in events if not e.is_override}
+    for event in events:
+        if event.is_override and event.series_id in masters:
+            masters[event.series_id][1].append(event)
+    return sorted(masters.values(), key=lambda pair: (pair[0].uid, pair[0].id or 0))
+
+
+def users_of(uow: UnitOfWork, events: Sequence[Event]) -> dict[int, User]:
+    """The authors and participants of ``events``, by id (one query)."""
+    ids = sorted({e.author_id for e in events} | {p.user_id for e in events for p in e.participants})
+    return {user.id: user for user in uow.users.list_by_ids(ids) if user.id is not None}
+
+
+def _object(ctx: ServiceContext, master: Event, overrides: Sequence[Event], users: dict[int, User]) -> CalendarObject:
+    data = codec_of(ctx).calendar_object(master, overrides, users=users)
+    changed = [e.updated_at for e in (master, *overrides) if e.updated_at is not None]
+    return CalendarObject(
+        uid=master.uid,
+        name=name_of(master),
+        etag=entity_tag_of(data),
+        data=data,
+        master=master,
+        overrides=list(overrides),
+        updated_at=max(changed) if changed else ctx.clock.now(),
+    )
+
+
+def _current(ctx: ServiceContext, uow: UnitOfWork, calendar: Calendar, name: str) -> CalendarObject:
+    assert calendar.id is not None
+    current = uow.events.get_by_dav_name(calendar.id, name)
+    if current is None:
+        raise NotFoundError(kind="event", id=name)
+    events = uow.events.list_by_uid(calendar.id, current.uid)
+    return _object(ctx, events[0], events[1:], users_of(uow, events))
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """The events of a calendar object after a write; ``changed`` is False when nothing was rewritten."""
+
+    master: Event
+    overrides: list[Event]
+    changed: bool
+    due_at: datetime | None
+
+
+def store_object(
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    calendar: Calendar,
+    principal: Principal,
+    parsed: ParsedObject,
+    existing: Sequence[Event],
+    *,
+    dav_name: str | None,
+) -> StoredObject:
+    """Make the stored events of ``parsed.uid`` (``existing``: master first, then overrides) match ``parsed``.
+
+    Does not commit. Masters keep their author; new ones are the principal's.
+    """
+    assert parsed.master is not None and calendar.id is not None
+    before = existing[0] if existing else None
+    addresses = [a.email for c in (parsed.master, *parsed.overrides) for a in (*c.attendees, *_organizer(c))]
+    users = {normalize_email(u.email): u for u in uow.users.list_by_emails(sorted(set(addresses)))}
+    master = editable_copy(before) if before is not None else new_event(ctx, principal, calendar)
+    if before is None:
+        master.uid = parsed.uid
+    master.dav_name = dav_name if before is None else (dav_name or before.dav_name)
+    author = _author(uow, master.author_id, principal)
+    _apply(master, parsed.master, users, author)
+    master.series_id, master.recurrence_id = None, None
+    _check(master, parsed.master, ctx)
+    stored, changed, due = _write(ctx, uow, calendar, before, master)
+    assert stored.id is not None
+    old = {e.recurrence_id: e for e in existing[1:]}
+    overrides: list[Event] = []
+    for component in parsed.overrides:
+        previous = old.pop(component.recurrence_id, None)
+        override = editable_copy(previous) if previous is not None else new_event(ctx, principal, calendar)
+        override.uid, override.author_id, override.dav_name = parsed.uid, stored.author_id, None
+        _apply(override, component, users, author)
+        override.series_id, override.recurrence_id = stored.id, component.recurrence_id
+        _check(override, component, ctx)
+        written, override_changed, override_due = _write(ctx, uow, calendar, previous, override)
+        overrides.append(written)
+        changed, due = changed or override_changed, _earliest(due, override_due)
+    for gone in old.values():
+        assert gone.id is not None
+        deleted = replace(gone, revision=gone.revision + 1, updated_at=ctx.clock.now())
+        due = _earliest(due, event_changed(ctx, uow, MessageType.EVENT_DELETED, deleted, calendar))
+        uow.events.delete(gone.id)
+        changed = True
+    if changed:  # in the change log (CalDAV sync) within this same transaction
+        kind = ChangeKind.CREATED if before is None else ChangeKind.MODIFIED
+        record_event_change(ctx, uow, stored, calendar_id=calendar.id, kind=kind)
+    return StoredObject(stored, overrides, changed, due)
+
+
+def _organizer(component: ParsedComponent) -> tuple[Address, ...]:
+    return (component.organizer,) if component.organizer is not None else ()
+
+
+def _author(uow: UnitOfWork, author_id: int, principal: Principal) -> str:
+    if author_id == principal.user_id:
+        return normalize_email(principal.email)
+    user = uow.users.get(author_id)
+    return normalize_email(user.email) if user is not None else ""
+
+
+def _apply(event: Event, component: ParsedComponent, users: dict[str, User], author_email: str) -> None:
+    """Set the event's modelled fields from the component; addresses of no user join the raw lines."""
+    event.summary, event.description, event.location = component.summary, component.description, component.location
+    event.starts_at, event.ends_at, event.tzid = component.starts_at, component.ends_at, component.tzid
+    event.all_day, event.recurrence = component.all_day, component.recurrence
+    event.category_key, event.priority = component.category_key, component.priority
+    event.privacy, event.availability = component.privacy, component.availability
+    event.reminders = list(component.reminders)
+    extra = [component.extra_properties] if component.extra_properties else []
+    participants: dict[int, Participant] = {}
+    for attendee in component.attendees:
+        user = users.get(normalize_email(attendee.email))
+        if user is None or user.id is None:
+            extra.append(attendee.line)
+        elif user.id not in participants:
+            participants[user.id] = Participant(user_id=user.id, status=attendee.status)
+    event.participants = list(participants.values())
+    organizer = component.organizer
+    if organizer is not None and normalize_email(organizer.email) != author_email:
+        extra.append(organizer.line)
+    event.extra_properties = "\n".join(extra) or None
+
+
+def _check(event: Event, component: ParsedComponent, ctx: ServiceContext) -> None:
+    """The event rules, with any broken one reported at the line where the component begins."""
+    try:
+        check_event(event, ctx.event_limits)
+    except CalendarDataError:
+        raise
+    except InvalidInputError as error:
+        problems = error.problems or [Problem("", error.code, error.template, error.params)]
+        raise CalendarDataError(
+            [Problem(line_field(component.line), p.code, p.template, p.params) for p in problems]
+        ) from error
+
+
+def _write(
+    ctx: ServiceContext, uow: UnitOfWork, calendar: Calendar, before: Event | None, after: Event
+) -> tuple[Event, bool, datetime | None]:
+    """Add or update one event unless it is unchanged; replan its deliveries. (stored, changed, due)."""
+    if before is None:
+        stored = uow.events.add(after)
+        return stored, True, event_changed(ctx, uow, MessageType.EVENT_CREATED, stored, calendar)
+    if replace(after, revision=before.revision, updated_at=before.updated_at) == before:
+        return before, False, None
+    after.revision, after.updated_at = before.revision + 1, ctx.clock.now()
+    stored = uow.events.update(after)
+    return stored, True, event_changed(ctx, uow, MessageType.EVENT_UPDATED, stored, calendar)
+
+
+def _earliest(first: datetime | None, second: datetime | None) -> datetime | None:
+    if first is None or second is None:
+        return first or second
+    return min(first, second)
