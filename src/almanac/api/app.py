@@ -11,6 +11,8 @@ from almanac.api.errors import ErrorResponder
 from almanac.api.exo_v1 import PREFIX as EXO_PREFIX
 from almanac.api.exo_v1.errors import ExoErrorRenderer
 from almanac.api.exo_v1.routes import router as exo_router
+from almanac.api.feeds import PUBLIC_PREFIX as FEEDS_PREFIX
+from almanac.api.feeds import router as feeds_router
 from almanac.api.i18n import Translator
 from almanac.api.middleware import (
     BodySizeLimitMiddleware,
@@ -48,6 +50,7 @@ def create_app(*, services: ServiceContext, settings: Settings, translator: Tran
             {"name": "eXo calendars", "description": "eXo Calendar REST API v1: calendars and sharing."},
             {"name": "eXo events", "description": "eXo Calendar REST API v1: events and the event queries."},
             {"name": "eXo categories", "description": "eXo Calendar REST API v1: event categories."},
+            {"name": "iCalendar feeds", "description": "Public and private iCalendar subscriptions (no login)."},
             {
                 "name": "Webhooks",
                 "description": "Signed JSON POSTs of reminders and event changes (see the README).",
@@ -61,11 +64,13 @@ def create_app(*, services: ServiceContext, settings: Settings, translator: Tran
     responder = ErrorResponder(translator, default=BackofficeErrorRenderer(translator))
     responder.register(BACKOFFICE_PREFIX, BackofficeErrorRenderer(translator), V2_TEMPLATES)
     responder.register(EXO_PREFIX, ExoErrorRenderer(translator), WIRE_TEMPLATES)
+    responder.register(FEEDS_PREFIX, ExoErrorRenderer(translator), WIRE_TEMPLATES)
     responder.install(app)
     app.state.errors = responder
 
     app.include_router(backoffice_router)
     app.include_router(exo_router)
+    app.include_router(feeds_router)
     app.include_router(notifications_router)
 
     # Outermost last: size is checked before anything else reads the body.
