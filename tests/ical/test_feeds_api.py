@@ -98,6 +98,8 @@ def test_a_public_calendar_is_served_without_login(alice: Caller, client: TestCl
     assert response.status_code == 200 and b"Weekly review" in response.content
     assert response.headers["content-type"] == "text/calendar; charset=utf-8"
     assert client.get(path, headers={"If-None-Match": response.headers["etag"]}).status_code == 304
+    head = client.head(path)
+    assert head.status_code == 200 and head.headers["etag"] == response.headers["etag"] and head.content == b""
     assert client.get(f"{PUBLIC}/calendars/nope/ics").status_code == 404
     alice.put(f"/calendars/{alice.default_calendar}", json={"publicURL": ""})
     assert client.get(path).status_code == 404

@@ -71,3 +71,10 @@ def public_feed(request: Request, services: Services, calendar_id: str) -> Respo
 )
 def private_feed(request: Request, services: Services, calendar_id: str, secret: str) -> Response:
     return feed_response(request, calendar_feeds.private_feed(services, calendar_key=calendar_id, secret=secret))
+
+
+# HEAD too (outside the OpenAPI description, which lists the GETs): some subscribing clients probe a feed first.
+router.add_api_route("/calendars/{calendar_id}/ics", public_feed, methods=["HEAD"], include_in_schema=False)
+router.add_api_route(
+    "/calendars/{calendar_id}/private/{secret}.ics", private_feed, methods=["HEAD"], include_in_schema=False
+)
