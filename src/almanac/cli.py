@@ -1,5 +1,5 @@
-"""The ``almanac`` command: serve, migrate, and account administration. No logic of its own:
-it parses arguments, builds the container and calls services."""
+"""The ``almanac`` command: serve, migrate, account administration and iCalendar import. No logic of its
+own: it parses arguments, builds the container and calls services."""
 
 from __future__ import annotations
 
@@ -10,14 +10,16 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import ValidationError
 
 from almanac.bootstrap import Container, build_container
 from almanac.config import Settings
+from almanac.domain.calendar_data import CalendarDataError
 from almanac.domain.errors import AlmanacError, InvalidInputError
-from almanac.services import accounts, auth
+from almanac.services import accounts, auth, calendar_objects
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -66,6 +68,12 @@ def _parser() -> argparse.ArgumentParser:
     token = commands.add_parser("token", help="manage API tokens").add_subparsers(dest="action", required=True)
     token_issue = token.add_parser("issue", help="print a new bearer token for a user")
     token_issue.add_argument("username")
+
+    ics = commands.add_parser("import", help="import an iCalendar (.ics) file into a calendar, matched by UID")
+    ics.add_argument("file", type=Path, help="the .ics file")
+    ics.add_argument("--calendar", required=True, metavar="ID", help="calendar id, e.g. alice-defaultCalendarId")
+    ics.add_argument("--as", dest="username", metavar="USERNAME", help="act as this user (default: the owner)")
+    ics.set_defaults(action="")
     return parser
 
 
@@ -174,15 +182,48 @@ def _token_issue(container: Container, args: argparse.Namespace) -> int:
     return 0
 
 
+def _import(container: Container, args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        return _fail(f"cannot read {args.file}: {exc.strerror or exc}")
+    services = container.services
+    principal = calendar_objects.importer_principal(services, calendar_key=args.calendar, username=args.username)
+    # On stderr, and only on a terminal: stdout stays clean and logs get no control characters.
+    with tqdm(desc=f"importing {args.file.name}", unit=" objects", file=sys.stderr, disable=None) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        report = calendar_objects.import_objects(
+            services, principal=principal, calendar_key=args.calendar, data=data, progress=progress
+        )
+    for skipped in report.skipped:
+        reason = skipped.reason % {"kind": skipped.kind.value}
+        print(f"skipped {skipped.uid} ({skipped.kind.value}, line {skipped.line}): {reason}", file=sys.stderr)
+    print(
+        f"imported {args.file.name} into {args.calendar}: {len(report.created)} created, {len(report.updated)} "
+        f"updated, {len(report.unchanged)} unchanged, {len(report.skipped)} skipped",
+        file=sys.stderr,
+    )
+    return 0
+
+
 _HANDLERS: dict[tuple[str, str], Callable[[Container, argparse.Namespace], int]] = {
     ("user", "add"): _user_add,
     ("group", "add"): _group_add,
     ("group", "add-member"): _group_add_member,
     ("token", "issue"): _token_issue,
+    ("import", ""): _import,
 }
 
 
 def _message(exc: AlmanacError) -> str:
+    if isinstance(exc, CalendarDataError) and exc.problems:
+        return "; ".join(f"{p.field}: {p.template % p.params if p.params else p.template}" for p in exc.problems)
     if isinstance(exc, InvalidInputError) and exc.problems:
         return "; ".join(p.template % p.params if p.params else p.template for p in exc.problems)
     return exc.render()

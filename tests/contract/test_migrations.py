@@ -1,4 +1,10 @@
-"""Upgrading a populated database keeps every row and fills new columns correctly, on every backend."""
+"""Upgrading a populated database keeps every row and fills new columns correctly, on every backend.
+
+On SQLite, Alembic rebuilds tables to alter them; with foreign keys enforced
+that would cascade-delete the rows referencing a rebuilt table, so the test
+also checks that participants and reminders (children of events, whose
+calendars are rebuilt too) survive.
+"""
 
 from __future__ import annotations
 
@@ -48,6 +54,17 @@ def test_recurrence_migration_gives_existing_events_their_own_span(tmp_path: Pat
                     text(_EVENT),
                     {"id": event_id, "key": f"Event{event_id}", "starts_at": starts_at, "ends_at": ends_at},
                 )
+                connection.execute(
+                    text("INSERT INTO event_participants (event_id, user_id, position, status) VALUES (:id, 1, 0, '')"),
+                    {"id": event_id},
+                )
+                connection.execute(
+                    text(
+                        "INSERT INTO event_reminders (event_id, position, before_seconds, channel)"
+                        " VALUES (:id, 0, 900, 'email')"
+                    ),
+                    {"id": event_id},
+                )
         upgrade_to_head(engine)
         with engine.connect() as connection:
             rows = connection.execute(
@@ -56,6 +73,8 @@ def test_recurrence_migration_gives_existing_events_their_own_span(tmp_path: Pat
                     " recurrence, recurrence_key FROM events ORDER BY id"
                 )
             ).all()
+            participants = connection.execute(text("SELECT count(*) FROM event_participants")).scalar_one()
+            reminders = connection.execute(text("SELECT count(*) FROM event_reminders")).scalar_one()
     finally:
         engine.dispose()
     assert [tuple(row) for row in rows] == [
@@ -63,3 +82,4 @@ def test_recurrence_migration_gives_existing_events_their_own_span(tmp_path: Pat
         (2, True, True, 2, False, None, ""),
         (3, True, True, 7, False, None, ""),
     ]
+    assert (participants, reminders) == (3, 3)

@@ -13,6 +13,8 @@ from almanac.api.exo_v1.answers import router as exo_answers_router
 from almanac.api.exo_v1.errors import ExoErrorRenderer
 from almanac.api.exo_v1.files import UPLOAD_PATHS, upload_body_limit
 from almanac.api.exo_v1.routes import router as exo_router
+from almanac.api.feeds import PUBLIC_PREFIX as FEEDS_PREFIX
+from almanac.api.feeds import router as feeds_router
 from almanac.api.i18n import Translator
 from almanac.api.middleware import (
     BodySizeLimitMiddleware,
@@ -61,6 +63,7 @@ def create_app(*, services: ServiceContext, settings: Settings, translator: Tran
                 "description": "eXo Calendar REST API v1: invitations, and the answer links of invitation mails.",
             },
             {"name": "eXo people", "description": "eXo Calendar REST API v1: participant suggestions, availability."},
+            {"name": "iCalendar feeds", "description": "Public and private iCalendar subscriptions (no login)."},
             {
                 "name": "Webhooks",
                 "description": "Signed JSON POSTs of reminders and event changes (see the README).",
@@ -74,12 +77,14 @@ def create_app(*, services: ServiceContext, settings: Settings, translator: Tran
     responder = ErrorResponder(translator, default=BackofficeErrorRenderer(translator))
     responder.register(BACKOFFICE_PREFIX, BackofficeErrorRenderer(translator), V2_TEMPLATES)
     responder.register(EXO_PREFIX, ExoErrorRenderer(translator), WIRE_TEMPLATES)
+    responder.register(FEEDS_PREFIX, ExoErrorRenderer(translator), WIRE_TEMPLATES)
     responder.install(app)
     app.state.errors = responder
 
     app.include_router(backoffice_router)
     app.include_router(exo_router)
     app.include_router(exo_answers_router)
+    app.include_router(feeds_router)
     app.include_router(notifications_router)
 
     # Outermost last: size is checked before anything else reads the body.

@@ -22,9 +22,26 @@ def alembic_config() -> Config:
 def upgrade_to_head(engine: Engine) -> None:
     """Apply every pending migration in one transaction (SQLite and PostgreSQL both have transactional DDL)."""
     config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        raw = connection.connection.driver_connection
+        if sqlite and raw is not None:
+            # Alembic's batch mode rebuilds a SQLite table (copy, DROP, rename). With foreign keys
+            # enforced, that DROP cascade-deletes every row referencing the table (all events when
+            # calendars is rebuilt), so they are off during migrations (the pragma is ignored inside a
+            # transaction: set it before BEGIN) and the result is checked before committing.
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"the migration left rows with broken foreign keys: {broken[:5]}")
+        finally:
+            if sqlite and raw is not None:
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 def current_revision(engine: Engine) -> str | None:

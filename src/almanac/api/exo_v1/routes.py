@@ -12,6 +12,7 @@ from almanac.api.exo_v1 import (
     categories,
     events,
     feeds,
+    ics,
     invitations,
     participants,
     root,
@@ -21,5 +22,16 @@ from almanac.api.exo_v1 import (
 router = APIRouter(prefix=PREFIX)
 # The root has an empty path under the prefix, which FastAPI accepts only as a route of this router itself.
 router.add_api_route("", root.sub_resources, methods=["GET"], summary="List the sub-resources of the calendar API")
-for module in (calendars, events, categories, invitations, participants, availabilities, tasks, attachments, feeds):
+for module in (
+    calendars,
+    ics,
+    events,
+    categories,
+    invitations,
+    participants,
+    availabilities,
+    tasks,
+    attachments,
+    feeds,
+):
     router.include_router(module.router)
