@@ -15,6 +15,7 @@ from icalendar import Calendar
 from icalendar import Event as VEvent
 
 from almanac.domain.notices import ReminderNotice
+from almanac.domain.recurrence import parse_occurrence_key
 
 #: Mail texts per language. English is the default for any locale without its own texts.
 TEXTS: Final[dict[str, dict[str, str]]] = {
@@ -86,6 +87,9 @@ def compose_reminder(notice: ReminderNotice, *, sender: str, now: datetime) -> E
     message["Message-ID"] = message_id(notice.delivery.id, sender)
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to reminders
     message["X-Almanac-Delivery"] = notice.delivery.id
+    if notice.recurrence_key is not None:
+        # Names the occurrence of the series (its original start), as RECURRENCE-ID does in the attachment.
+        message["X-Almanac-Recurrence-Id"] = notice.recurrence_key
     message.set_content("\n".join(lines))
     message.add_attachment(
         calendar_attachment(notice, now=now),
@@ -111,7 +115,10 @@ def calendar_attachment(notice: ReminderNotice, *, now: datetime) -> bytes:
     vevent.add("dtstamp", now.astimezone(UTC))
     vevent.add("dtstart", notice.occurrence_start.astimezone(UTC))
     vevent.add("dtend", notice.occurrence_end.astimezone(UTC))
-    if notice.occurrence_start != event.starts_at:
+    if notice.recurrence_key is not None:
+        rid = parse_occurrence_key(notice.recurrence_key, tzid=event.tzid, all_day=event.all_day)
+        vevent.add("recurrence-id", rid)
+    elif notice.occurrence_start != event.starts_at:
         vevent.add("recurrence-id", notice.occurrence_start.astimezone(UTC))
     vevent.add("summary", event.summary)
     if event.location:

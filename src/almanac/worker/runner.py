@@ -81,7 +81,8 @@ class Worker:
         return len(outcomes)
 
     async def drain(self) -> int:
-        """Deliver everything due now (tests and one-shot runs)."""
+        """Roll the reminder horizon, then deliver everything due now (tests and one-shot runs)."""
+        await asyncio.to_thread(extend_reminder_horizons, self._services)
         total = 0
         while count := await self.run_once():
             total += count
