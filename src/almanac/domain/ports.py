@@ -285,6 +285,10 @@ class Channel(Protocol):
 
     async def deliver(self, notice: Notice, *, now: datetime) -> DeliveryReceipt: ...
 
+    async def aclose(self) -> None:
+        """Release what the channel keeps open between deliveries (pooled connections)."""
+        ...
+
 
 class DeliverySignal(Protocol):
     """Told (after commit) when a delivery became due at ``due_at``, so a sleeping worker can wake early."""

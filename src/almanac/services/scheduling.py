@@ -133,10 +133,12 @@ def reminder_plan(
     window = planning_window(event, reminders, now=now, horizon=ctx.deliveries.horizon)
     if not reminders:
         return ReminderPlan(horizon_end=window.horizon_end)
+    # A reminder set years before its occurrence must not widen the expansion past what the server allows.
+    window_end = min(window.end, window.start + ctx.event_limits.recurrence.max_window)
     occurrences = occurrences_in_window(
         [event, *overrides],
         window.start,
-        window.end,
+        window_end,
         overridden=overridden_ids(overrides),
         limits=ctx.event_limits.recurrence,
     )
