@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from almanac.api.exo_v1 import PREFIX, calendars, categories, events, root
+from almanac.api.exo_v1 import PREFIX, calendars, categories, events, reminders, root
 
 router = APIRouter(prefix=PREFIX)
 # The root has an empty path under the prefix, which FastAPI accepts only as a route of this router itself.
 router.add_api_route("", root.sub_resources, methods=["GET"], summary="List the sub-resources of the calendar API")
-for module in (calendars, events, categories):
+for module in (calendars, events, categories, reminders):
     router.include_router(module.router)
