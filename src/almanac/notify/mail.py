@@ -3,7 +3,9 @@ Message-ID derived from the delivery id (a resend after a crash is recognisably 
 
 from __future__ import annotations
 
+import email.policy
 from datetime import UTC, datetime
+from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime as rfc2822_date
 from email.utils import formataddr, parseaddr
@@ -38,6 +40,27 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "footer": "添付の invitation.ics で予定をカレンダーに追加できます。",
     },
 }
+
+
+class _ReusedHeaderClasses(HeaderRegistry):
+    """The standard header registry, minus its cost: ``HeaderRegistry`` builds a new class for every header
+    set or read (``type(...)`` per call), which made up a third of composing a mail. The classes are
+    stateless, so one per header name is reused."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._classes: dict[str, type[BaseHeader]] = {}
+
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        key = name.lower()
+        found = self._classes.get(key)
+        if found is None:
+            found = self._classes[key] = super().__getitem__(name)
+        return found
+
+
+#: email.policy.default with reused header classes: the same messages, composed faster.
+POLICY: Final = email.policy.default.clone(header_factory=_ReusedHeaderClasses())
 
 
 def language_of(locale: str) -> str:
@@ -79,7 +102,7 @@ def compose_reminder(notice: ReminderNotice, *, sender: str, now: datetime) -> E
         lines += ["", f"{texts['description']}:", event.description]
     lines += ["", texts["footer"]]
 
-    message = EmailMessage()
+    message = EmailMessage(policy=POLICY)
     message["From"] = sender
     message["To"] = formataddr((recipient.display_name, recipient.email))
     message["Subject"] = texts["subject"].format(summary=_one_line(event.summary), when=short)
