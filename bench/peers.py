@@ -16,7 +16,8 @@ from pathlib import Path
 
 import httpx
 
-from bench.servers import LOOPBACK, ServerProcess
+from bench.ports import LOOPBACK
+from bench.servers import ServerProcess
 
 
 @dataclass(frozen=True)

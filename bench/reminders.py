@@ -2,11 +2,15 @@
 
 10,000 email reminders fall due in the same minute (all at one instant: the
 worst case of that minute); one, then two, ``almanac worker`` processes send
-them to a local SMTP server (aiosmtpd) that stamps each accept. Reports lag
-p50/p99 and throughput, on SQLite and, when ALMANAC_BENCH_DATABASE_URL names a
-PostgreSQL server, on a scratch database created there (and dropped after).
+them to a local SMTP server (aiosmtpd) that stamps each accept and counts the
+connections. Reports lag p50/p99, throughput and connections, on SQLite and,
+when ALMANAC_BENCH_DATABASE_URL names a PostgreSQL server, on a scratch
+database created there (and dropped after).
 
     .venv/bin/python bench/reminders.py [--count 10000] [--workers 1 2]
+
+``make bench`` runs the same measurement as its ``reminders-lag`` scenario
+(``drive``), with ``--reminders`` reminders (2,000 by default).
 """
 
 from __future__ import annotations
@@ -36,15 +40,29 @@ from almanac.domain.users import Principal
 from almanac.services import accounts
 from almanac.services import events as event_service
 from almanac.services.events import EventChanges
+from bench.drivers import DriverReport, DriverRun
+from bench.ports import free_port
+
+Row = tuple[str, int, dict[str, float]]
 
 
 class Sink:
-    """Stamps the wall-clock time each mail is accepted, by Message-ID."""
+    """Stamps the wall-clock time each mail is accepted, by Message-ID, and counts connections (EHLOs)."""
 
     def __init__(self) -> None:
         self.accepted: dict[str, float] = {}
         self.duplicates = 0
+        self.connections = 0
         self._lock = threading.Lock()
+
+    async def handle_EHLO(  # noqa: N802 - aiosmtpd's name
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        # One EHLO per connection from the worker (aiosmtpd's own readiness probe sends none).
+        session.host_name = hostname
+        with self._lock:
+            self.connections += 1
+        return responses
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         stamp = time.time()
@@ -135,6 +153,7 @@ def run(database_url: str, count: int, workers: int, port: int) -> dict[str, flo
     return {
         "sent": len(sink.accepted),
         "duplicates": sink.duplicates,
+        "connections": sink.connections,
         "p50": statistics.median(lags),
         "p99": lags[min(len(lags) - 1, int(len(lags) * 0.99))],
         "rate": len(lags) / max(last - first, 1e-9),
@@ -163,33 +182,67 @@ def drop_postgres(base: str, name: str) -> None:
     admin.dispose()
 
 
+def measure(count: int, workers: list[int], *, workdir: Path, postgres: str | None) -> list[Row]:
+    """Every (backend, workers) run: SQLite in ``workdir``, and PostgreSQL when ``postgres`` is a server URL."""
+    rows: list[Row] = []
+    for n in workers:
+        with tempfile.TemporaryDirectory(dir=workdir) as directory:
+            url = f"sqlite:///{Path(directory) / 'bench.db'}"
+            rows.append(("sqlite", n, run(url, count, n, free_port())))
+            print(f"reminders: sqlite, {n} worker(s): done", file=sys.stderr)
+        if postgres:
+            url, name = scratch_postgres(postgres)
+            try:
+                rows.append(("postgresql", n, run(url, count, n, free_port())))
+            finally:
+                drop_postgres(postgres, name)
+            print(f"reminders: postgresql, {n} worker(s): done", file=sys.stderr)
+    return rows
+
+
+COLUMNS = ("backend", "workers", "sent", "duplicates", "SMTP connections", "lag p50 s", "lag p99 s", "mails/s")
+
+
+def formatted(backend: str, workers: int, r: dict[str, float]) -> tuple[str, ...]:
+    return (
+        backend,
+        str(workers),
+        f"{int(r['sent']):,}",
+        str(int(r["duplicates"])),
+        str(int(r["connections"])),
+        f"{r['p50']:.2f}",
+        f"{r['p99']:.2f}",
+        f"{r['rate']:.0f}",
+    )
+
+
+def drive(context: DriverRun) -> DriverReport:
+    """The ``reminders-lag`` scenario of ``make bench``."""
+    count = int(context.options.get("reminders", 2_000))
+    workers = list(context.options.get("reminder_workers", [1, 2]))
+    rows = measure(count, workers, workdir=context.workdir, postgres=context.postgres_url)
+    return DriverReport(
+        title=f"Reminder dispatch: {count:,} email reminders due at the same instant",
+        columns=COLUMNS,
+        rows=[formatted(backend, n, r) for backend, n, r in rows],
+        data=[{"backend": backend, "workers": n, **r} for backend, n, r in rows],
+        notes=["lag: due time to SMTP accept (the sink's clock); mails/s: from the first accept to the last"],
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--port", type=int, default=8025)
     args = parser.parse_args()
-    rows: list[tuple[str, int, dict[str, float]]] = []
-    postgres = os.environ.get("ALMANAC_BENCH_DATABASE_URL")
-    for workers in args.workers:
-        with tempfile.TemporaryDirectory() as directory:
-            url = f"sqlite:///{Path(directory) / 'bench.db'}"
-            rows.append(("sqlite", workers, run(url, args.count, workers, args.port)))
-            print(f"sqlite, {workers} worker(s): done", file=sys.stderr)
-        if postgres:
-            url, name = scratch_postgres(postgres)
-            try:
-                rows.append(("postgresql", workers, run(url, args.count, workers, args.port)))
-            finally:
-                drop_postgres(postgres, name)
-            print(f"postgresql, {workers} worker(s): done", file=sys.stderr)
-    print(f"\n{args.count} email reminders due at the same instant\n")
-    print(f"{'backend':<11} {'workers':>7} {'sent':>6} {'dupes':>5} {'lag p50':>9} {'lag p99':>9} {'sent/s':>8}")
-    for backend, workers, r in rows:
-        print(
-            f"{backend:<11} {workers:>7} {int(r['sent']):>6} {int(r['duplicates']):>5} "
-            f"{r['p50']:>8.2f}s {r['p99']:>8.2f}s {r['rate']:>8.0f}"
+    with tempfile.TemporaryDirectory() as directory:
+        rows = measure(
+            args.count, args.workers, workdir=Path(directory), postgres=os.environ.get("ALMANAC_BENCH_DATABASE_URL")
         )
+    print(f"\n{args.count} email reminders due at the same instant\n")
+    print("| " + " | ".join(COLUMNS) + " |")
+    for backend, workers, r in rows:
+        print("| " + " | ".join(formatted(backend, workers, r)) + " |")
     return 0
 
 

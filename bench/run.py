@@ -9,7 +9,8 @@ Order of a run (each step prints its progress on stderr):
 4. start the HTTP floor (bench/http_floor.py) with each scenario's real response
    body and run the same calls against it;
 5. start each CalDAV peer, upload the hot calendar's events, run the CalDAV scenarios;
-6. print one Markdown table and write bench/results/latest.json.
+6. run the scenarios that have a driver (the reminders worker: bench/reminders.py);
+7. print one Markdown table (and each driver's own) and write bench/results/latest.json.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import math
 import sys
 import tempfile
 import time
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,14 +31,16 @@ from almanac.storage.migrate import upgrade_to_head
 from almanac.storage.tables import Base, EventRow
 from bench import report
 from bench.dataset import Dataset, DatasetSpec
+from bench.drivers import DriverReport, DriverRun
 from bench.http_floor import CannedResponse, write_manifest
 from bench.ics_export import export_ics, iter_ics
 from bench.load import Call, CallFactory, PhaseLimits, PhaseResult, client_for, run_phase, send, warm_up
 from bench.loader import LoadStats, issue_tokens, load_dataset
 from bench.peers import PEERS, find_executable, start_peer
+from bench.ports import free_port
 from bench.report import ALMANAC, HTTP_FLOOR, STORAGE_FLOOR, ScenarioResult, SystemResult
 from bench.scenarios import PENDING_FACES, SCENARIOS, Scenario, Target, World
-from bench.servers import ResourceProbe, ServerProcess, free_port
+from bench.servers import ResourceProbe, ServerProcess
 from bench.storage_floor import FloorOp
 
 RESULTS = Path(__file__).with_name("results")
@@ -62,6 +66,10 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--upload-seconds", type=float, default=300.0, help="time limit of one peer upload")
     parser.add_argument("--only", action="append", default=[], metavar="KEY", help="run only these scenarios")
     parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument(
+        "--reminders", type=int, default=2_000, help="reminders due at one instant in the reminders-lag scenario"
+    )
+    parser.add_argument("--reminder-workers", type=int, nargs="+", default=[1, 2], metavar="N")
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
     return parser.parse_args(argv)
 
@@ -199,6 +207,8 @@ def run_almanac(
         for entry in scenarios:
             scenario = entry.scenario
             pending = PENDING_FACES.get(scenario.face, "")
+            if scenario.driver is not None:
+                continue  # measured by run_drivers, against servers of its own
             if scenario.calls is None:
                 entry.systems.append(SystemResult(ALMANAC, status=f"n/a ({pending or scenario.note})"))
                 continue
@@ -269,6 +279,24 @@ def run_http_floor(
             entry.systems.append(measure(HTTP_FLOOR, server, scenario, floor_call, args, len(world.ics)))
 
 
+def run_drivers(
+    scenarios: list[ScenarioResult], args: argparse.Namespace, url: str, workdir: Path
+) -> dict[str, DriverReport]:
+    """Scenarios measured by a driver (bench.drivers) rather than a request loop; each reports its own table."""
+    reports: dict[str, DriverReport] = {}
+    postgres = url if url.startswith("postgresql") else None
+    options = {"reminders": args.reminders, "reminder_workers": args.reminder_workers}
+    for entry in scenarios:
+        driver = entry.scenario.driver
+        if driver is None:
+            continue
+        log(f"running the {entry.scenario.key} driver")
+        report_ = driver(DriverRun(workdir=workdir, options=options, postgres_url=postgres))
+        reports[entry.scenario.key] = report_
+        entry.systems.append(SystemResult(ALMANAC, status="measured: see its table below"))
+    return reports
+
+
 def run_peers(world: World, scenarios: list[ScenarioResult], args: argparse.Namespace, workdir: Path) -> None:
     peer_scenarios = [e for e in scenarios if e.scenario.peers and e.scenario.calls is not None]
     if not peer_scenarios:
@@ -310,6 +338,7 @@ def main(argv: list[str] | None = None) -> int:
             run_http_floor(canned, world, results, args, workdir)
             if not args.no_peers:
                 run_peers(world, results, args, workdir)
+            driven = run_drivers(results, args, url, workdir)
         finally:
             engine.dispose()
     meta = {
@@ -329,8 +358,11 @@ def main(argv: list[str] | None = None) -> int:
             "hot_calendar_events_uploaded_to_peers": len(world.ics),
         },
         "machine": report.machine_info(),
+        "drivers": {key: asdict(r) for key, r in driven.items()},
     }
     print(report.table(results))
+    for driven_report in driven.values():
+        print("\n" + driven_report.markdown())
     notes = [f"{s.scenario.key} / {r.system}: {n}" for s in results for r in s.systems for n in r.notes]
     errors = [f"{s.scenario.key} / {r.system}: {r.first_error}" for s in results for r in s.systems if r.first_error]
     for line in notes + [f"first error — {e}" for e in errors]:

@@ -9,7 +9,8 @@ scenarios of faces still being built are already here, written to their
 specs, and start measuring the day the face answers. Scenarios with
 ``peers=True`` also run against Radicale and Xandikos; those with
 ``calls=None`` need a driver that is not an HTTP request loop (an import, the
-reminders worker) and are listed as pending.
+reminders worker): with a ``driver`` (bench.drivers) they are measured by it,
+without one they are listed as pending.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from urllib.parse import urlencode
 
-from bench import caldav, storage_floor
+from bench import caldav, reminders, storage_floor
 from bench.dataset import SEARCH_WORDS, Dataset, UserSpec, week_window
+from bench.drivers import DriverFor
 from bench.load import Call, CallFactory
 
 
@@ -95,6 +97,8 @@ class Scenario:
     exhaustive: bool = False
     storage_floor: storage_floor.FloorFor | None = None
     note: str = ""
+    #: Measures the scenario itself instead of a request loop (``calls`` is then None): see bench.drivers.
+    driver: DriverFor | None = None
 
 
 def _instant(value: datetime) -> str:
@@ -322,5 +326,13 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("exo-create", "eXo create event", Face.EXO_V1, exo_create, clients=(1, 8), unit="events/s"),
     Scenario("exo-update", "eXo update event", Face.EXO_V1, exo_update, clients=(1, 8), unit="events/s"),
     Scenario("ics-import-100k", "ICS import of 100k events", Face.ICS_IMPORT, None, unit="s"),
-    Scenario("reminders-lag", "reminders dispatch lag", Face.REMINDERS, None, unit="ms"),
+    Scenario(
+        "reminders-lag",
+        "reminders dispatch lag",
+        Face.REMINDERS,
+        None,
+        unit="s",
+        driver=reminders.drive,
+        note="due time to SMTP accept, 1 and 2 worker processes",
+    ),
 )

@@ -10,7 +10,6 @@ of a ``ResourceProbe``; peak RSS is the largest resident size sampled every
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import threading
 import time
@@ -22,15 +21,7 @@ from types import TracebackType
 import httpx
 import psutil
 
-LOOPBACK = "127.0.0.1"
-
-
-def free_port() -> int:
-    """A port the kernel just found free on loopback (the tiny race until the server binds it is accepted)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOOPBACK, 0))
-        port: int = sock.getsockname()[1]
-        return port
+from bench.ports import LOOPBACK
 
 
 class ServerProcess:

@@ -82,6 +82,8 @@ class Container:
             username=s.smtp_username,
             password=s.smtp_password,
             timeout=s.smtp_timeout,
+            pool_size=s.smtp_pool_size,
+            messages_per_connection=s.smtp_messages_per_connection,
         )
         return {
             DeliveryChannel.EMAIL: SmtpChannel(smtp, invitation_calendar=invitation_calendar),

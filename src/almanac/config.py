@@ -103,6 +103,8 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_timeout: Annotated[float, Field(gt=0)] = 10.0
+    smtp_pool_size: Annotated[int, Field(gt=0, le=100)] = 4
+    smtp_messages_per_connection: Annotated[int, Field(gt=0, le=100_000)] = 100
     webhook_timeout: Annotated[float, Field(gt=0, le=60)] = 5.0
 
     public_base_url: str | None = Field(
@@ -137,6 +139,9 @@ class Settings(BaseSettings):
             raise ValueError("attachment_max_file_bytes must not exceed attachment_max_item_bytes")
         if self.attachment_max_file_bytes > self.upload_max_pending_bytes:
             raise ValueError("attachment_max_file_bytes must not exceed upload_max_pending_bytes")
+        if self.reminder_horizon_days + 1 >= self.recurrence_max_window_days:
+            # Reminders of a series are planned by expanding it over the horizon (plus a day back).
+            raise ValueError("reminder_horizon_days must be shorter than recurrence_max_window_days")
         if self.delivery_backoff_seconds > self.delivery_backoff_max_seconds:
             raise ValueError("delivery_backoff_seconds must not exceed delivery_backoff_max_seconds")
         return self

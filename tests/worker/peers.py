@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import http.server
@@ -14,6 +15,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 
 
 def free_port() -> int:
@@ -28,9 +30,12 @@ class _SinkHandler:
         self._sink = sink
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
-        import asyncio
-
         self._sink.record(bytes(envelope.content), list(envelope.rcpt_tos))
+        if self._sink.drops_in_data > 0:
+            # The message arrived, but the client never hears the 250: it cannot know it was accepted.
+            self._sink.drops_in_data -= 1
+            server.transport.close()
+            return "250 OK"
         if self._sink.reply_delay:
             await asyncio.sleep(self._sink.reply_delay)
         if self._sink.refusals > 0:
@@ -39,22 +44,67 @@ class _SinkHandler:
         return "250 OK"
 
 
+class _CountingController(Controller):
+    """Counts the connections the server accepts, and keeps them so a test can drop them all."""
+
+    def __init__(self, sink: SmtpSink, **kwargs: Any) -> None:
+        super().__init__(_SinkHandler(sink), **kwargs)
+        self._sink = sink
+
+    def factory(self) -> SMTP:
+        sink = self._sink
+
+        class CountingSMTP(SMTP):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                sink.connected(transport)
+                super().connection_made(transport)
+
+        return CountingSMTP(self.handler, **self.SMTP_kwargs)
+
+
 @dataclass
 class SmtpSink:
-    """Accepts every mail (optionally after ``reply_delay`` s, or refusing the next ``refusals`` with 451)."""
+    """Accepts every mail (optionally after ``reply_delay`` s, or refusing the next ``refusals`` with 451, or
+    closing the connection instead of answering the next ``drops_in_data`` DATA commands); counts connections."""
 
     port: int = field(default_factory=free_port)
     reply_delay: float = 0.0
     refusals: int = 0
+    drops_in_data: int = 0
+    connections: int = 0
+    _transports: list[asyncio.BaseTransport] = field(default_factory=list)
     messages: list[EmailMessage] = field(default_factory=list)
     envelopes: list[list[str]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _controller: Controller | None = None
 
     def start(self) -> SmtpSink:
-        self._controller = Controller(_SinkHandler(self), hostname="127.0.0.1", port=self.port)
+        self._controller = _CountingController(self, hostname="127.0.0.1", port=self.port)
         self._controller.start()
+        with self._lock:  # start() itself connects once to see that the server answers
+            self.connections = 0
+            self._transports = []
         return self
+
+    def connected(self, transport: asyncio.BaseTransport) -> None:
+        with self._lock:
+            self.connections += 1
+            self._transports.append(transport)
+
+    def drop_connections(self) -> None:
+        """Close every open client connection, as a server does with idle clients."""
+        assert self._controller is not None and self._controller.loop is not None
+        with self._lock:
+            transports, self._transports = self._transports, []
+        done = threading.Event()
+
+        def close() -> None:
+            for transport in transports:
+                transport.close()
+            done.set()
+
+        self._controller.loop.call_soon_threadsafe(close)
+        done.wait(5)
 
     def stop(self) -> None:
         if self._controller is not None:

@@ -1,8 +1,9 @@
 """Scheduled deliveries: the rows a reminder or a webhook message becomes, and the rules that plan them.
 
 A *delivery* is one message to one recipient over one channel, due at one
-instant. Reminders are planned here from an event's occurrences (the seam
-``occurrences_within``) and its reminders; webhook messages are planned by the
+instant. Reminders are planned here from an event's occurrences (expanded by
+``domain.series``, the one expansion every window query uses) and the
+reminders of the event each occurrence shows; webhook messages are planned by the
 webhook rules (``almanac.domain.webhooks``). Delivery ids are *stable*: the same
 reminder of the same occurrence for the same recipient and channel always gets
 the same id, so recomputing a plan never duplicates a delivery already sent,
@@ -20,7 +21,8 @@ from enum import StrEnum
 from typing import Any
 
 from almanac.domain.events import Event, Reminder, ReminderChannel
-from almanac.domain.recurrence import Occurrence, Recurrence, SeriesSchedule, expand
+from almanac.domain.recurrence_zones import load_zone, utc_to_wall_clock
+from almanac.domain.series import EventOccurrence
 
 #: Namespace of the uuid5 delivery ids (fixed forever: changing it would re-send everything once).
 DELIVERY_NAMESPACE = uuid.UUID("6f0d5a52-8d3c-4f8e-9a51-3c1c2b6d7e01")
@@ -53,7 +55,11 @@ class Delivery:
     due_at: datetime
     status: DeliveryStatus = DeliveryStatus.PENDING
     event_id: int | None = None
+    #: The master's id when the occurrence is one of a series (``event_id`` is then the event it shows).
+    series_id: int | None = None
     occurrence_start: datetime | None = None
+    #: The occurrence key (``YYYYMMDDTHHMMSSZ`` or ``YYYYMMDD``) of an occurrence of a series.
+    recurrence_key: str | None = None
     reminder_key: str | None = None
     recipient_id: int | None = None
     webhook_id: int | None = None
@@ -114,23 +120,6 @@ class DeliveryPolicy:
 PLAN_LOOKBACK = timedelta(days=1)
 
 
-def schedule_of(event: Event) -> SeriesSchedule:
-    """The event's timing as a series. Non-recurring today (one occurrence); when events gain a
-    recurrence, pass it here and every caller of ``occurrences_within`` schedules the series."""
-    return SeriesSchedule(
-        start=event.starts_at, duration=event.ends_at - event.starts_at, tzid=event.tzid, recurrence=Recurrence()
-    )
-
-
-def occurrences_within(schedule: SeriesSchedule, window_start: datetime, window_end: datetime) -> list[Occurrence]:
-    """The seam every scheduler uses: the occurrences of a series that start in ``[window_start, window_end)``."""
-    return [
-        o
-        for o in expand(schedule, window_start, window_end)
-        if window_start <= o.starts_at < window_end or o.starts_at == window_start
-    ]
-
-
 def reminder_key(reminder: Reminder) -> str:
     """A reminder's stable name: ``before:<seconds>`` or ``at:<UTC instant>``, plus its channel."""
     if reminder.before is not None:
@@ -153,11 +142,26 @@ def due_at_of(reminder: Reminder, occurrence_start: datetime) -> datetime:
 
 
 def reminder_delivery_id(
-    event_uid: str, occurrence_start: datetime, key: str, recipient_id: int, channel: DeliveryChannel
+    event_uid: str,
+    occurrence_start: datetime,
+    key: str,
+    recipient_id: int,
+    channel: DeliveryChannel,
+    *,
+    moved_from: str | None = None,
 ) -> str:
-    """uuid5 of (event UID, occurrence start, reminder, recipient, channel): stable across recomputations."""
-    name = "|".join([event_uid, _utc_text(occurrence_start), key, str(recipient_id), channel])
-    return str(uuid.uuid5(DELIVERY_NAMESPACE, name))
+    """uuid5 of (event UID, occurrence start, reminder, recipient, channel): stable across recomputations.
+
+    ``moved_from`` is the occurrence key of an occurrence of a series that an
+    override moved away from its original start: it keeps the moved occurrence
+    apart from any other occurrence that starts at the same instant. Occurrences
+    in their original slot (and single events) leave it out, so their ids are
+    the ones planned before series existed and nothing already sent is sent again.
+    """
+    parts = [event_uid, _utc_text(occurrence_start), key, str(recipient_id), channel]
+    if moved_from is not None:
+        parts.append(f"moved-from:{moved_from}")
+    return str(uuid.uuid5(DELIVERY_NAMESPACE, "|".join(parts)))
 
 
 def webhook_delivery_id(message_id: str, webhook_id: int) -> str:
@@ -182,7 +186,7 @@ class PlannedDelivery:
 
 @dataclass(frozen=True)
 class ReminderPlan:
-    """The reminder deliveries an event should have for the window it was planned over."""
+    """The reminder deliveries an event (a single event, or a whole series) should have for its window."""
 
     planned: list[PlannedDelivery] = field(default_factory=list)
     horizon_end: datetime | None = None
@@ -192,54 +196,102 @@ class ReminderPlan:
         return {p.delivery.id for p in self.planned}
 
 
+@dataclass(frozen=True)
+class PlanningWindow:
+    """What to plan: deliveries due before ``horizon_end``, of occurrences overlapping ``[start, end)``.
+
+    ``end`` reaches past the horizon by the longest ``before`` reminder, so an
+    occurrence just beyond the horizon whose reminder falls due inside it is found.
+    """
+
+    start: datetime
+    end: datetime
+    horizon_end: datetime
+
+
+def planning_window(
+    event: Event, reminders: Iterable[Reminder], *, now: datetime, horizon: timedelta
+) -> PlanningWindow:
+    """The window ``event`` is planned over at ``now``: ``horizon`` ahead for a series (a series never plans
+    unbounded rows); a single event is planned whole, whenever it is (the horizon bounds series only).
+    ``reminders``: every reminder that may apply (a series' and its overrides')."""
+    horizon_end = now + horizon
+    if not event.is_series:
+        horizon_end = max(horizon_end, event.starts_at + timedelta(seconds=1))
+    longest_before = max((r.before for r in reminders if r.before is not None), default=timedelta(0))
+    return PlanningWindow(start=now - PLAN_LOOKBACK, end=horizon_end + longest_before, horizon_end=horizon_end)
+
+
 def plan_reminders(
     *,
-    event_id: int,
     event_uid: str,
-    schedule: SeriesSchedule,
-    reminders: Sequence[Reminder],
-    recipient_ids: Iterable[int],
+    occurrences: Sequence[EventOccurrence],
+    window: PlanningWindow,
     now: datetime,
-    horizon: timedelta,
+    series_id: int | None = None,
 ) -> ReminderPlan:
-    """Every (occurrence, reminder, recipient) delivery due before ``now + horizon``.
+    """Every (occurrence, reminder, recipient) delivery due before ``window.horizon_end``.
 
-    Occurrences are looked up far enough ahead that a reminder ``before`` the
-    start which falls due within the horizon is found. A delivery whose
-    occurrence has started is *not creatable* (never sent for a past event) but
-    stays in the plan so an existing pending row is left to the worker rather
-    than cancelled; a reminder whose time has passed while its occurrence is
-    still ahead is due at once.
+    ``occurrences`` are those of one event in ``window`` (``domain.series``): a
+    single event's one occurrence, or a series' computed occurrences and
+    overrides (``series_id`` is then the master's id). Each occurrence is
+    reminded with the reminders and participants of the event it shows (an
+    override's own), a ``before`` reminder relative to its actual start; a
+    series' ``at`` (absolute) reminder reminds once, of the first occurrence of
+    the series starting after it. A delivery whose occurrence has started is
+    *not creatable* (never sent for a past event) but stays in the plan so an
+    existing pending row is left to the worker rather than cancelled; a
+    reminder whose time has passed while its occurrence is still ahead is due
+    at once.
     """
-    recipients = list(dict.fromkeys(recipient_ids))
-    horizon_end = now + horizon
-    if schedule.recurrence == Recurrence() and isinstance(schedule.start, datetime):
-        # A single occurrence is planned whole, whenever it is: the horizon bounds series, not single events.
-        horizon_end = max(horizon_end, schedule.start + timedelta(seconds=1))
-    if not reminders or not recipients:
-        return ReminderPlan(horizon_end=horizon_end)
-    longest_before = max((r.before for r in reminders if r.before is not None), default=timedelta(0))
-    window_end = horizon_end + longest_before
     planned: list[PlannedDelivery] = []
-    for occurrence in occurrences_within(schedule, now - PLAN_LOOKBACK, window_end):
-        for reminder in reminders:
-            due = due_at_of(reminder, occurrence.starts_at)
-            if due >= horizon_end:
-                continue
+    absolute_taken: set[tuple[int | None, str]] = set()
+    for occurrence in sorted(occurrences, key=lambda o: o.starts_at):
+        shown = occurrence.event
+        recipients = reminder_recipients(shown)
+        in_series = occurrence.recurrence_id is not None
+        rid_key = occurrence.key
+        moved_from = rid_key if in_series and is_moved(occurrence) else None
+        for reminder in shown.reminders:
             key = reminder_key(reminder)
+            due = due_at_of(reminder, occurrence.starts_at)
+            if reminder.at is not None and in_series and not shown.is_override:
+                # Once per series: for the first computed occurrence after the instant (the window starts a
+                # day back, so an instant inside it sees every occurrence after it).
+                if reminder.at < window.start or occurrence.starts_at <= reminder.at:
+                    continue
+                if (shown.id, key) in absolute_taken:
+                    continue
+                absolute_taken.add((shown.id, key))
+            if due >= window.horizon_end:
+                continue
             channel = DeliveryChannel(reminder.channel.value)
             for recipient in recipients:
                 delivery = Delivery(
-                    id=reminder_delivery_id(event_uid, occurrence.starts_at, key, recipient, channel),
+                    id=reminder_delivery_id(
+                        event_uid, occurrence.starts_at, key, recipient, channel, moved_from=moved_from
+                    ),
                     channel=channel,
                     due_at=due,
-                    event_id=event_id,
+                    event_id=shown.id,
+                    series_id=series_id if in_series else None,
                     occurrence_start=occurrence.starts_at,
+                    recurrence_key=rid_key,
                     reminder_key=key,
                     recipient_id=recipient,
                 )
                 planned.append(PlannedDelivery(delivery, creatable=occurrence.starts_at > now))
-    return ReminderPlan(planned=planned, horizon_end=horizon_end)
+    return ReminderPlan(planned=planned, horizon_end=window.horizon_end)
+
+
+def is_moved(occurrence: EventOccurrence) -> bool:
+    """True when an override moved the occurrence away from its original start (its recurrence id)."""
+    rid = occurrence.recurrence_id
+    if rid is None:
+        return False
+    if isinstance(rid, datetime):
+        return occurrence.starts_at != rid
+    return utc_to_wall_clock(occurrence.starts_at, load_zone(occurrence.event.tzid)).date() != rid
 
 
 def is_stale(delivery: Delivery, now: datetime, policy: DeliveryPolicy) -> bool:
@@ -256,9 +308,9 @@ __all__ = [
     "DeliveryPolicy",
     "DeliveryStatus",
     "PlannedDelivery",
+    "PlanningWindow",
     "ReminderChannel",
     "ReminderPlan",
-    "occurrences_within",
     "plan_reminders",
-    "schedule_of",
+    "planning_window",
 ]

@@ -16,7 +16,12 @@ from almanac.domain.webhooks import Webhook
 
 @dataclass(frozen=True)
 class ReminderNotice:
-    """Remind ``recipient`` of the occurrence of ``event`` starting at ``occurrence_start`` (UTC)."""
+    """Remind ``recipient`` of the occurrence of ``event`` starting at ``occurrence_start`` (UTC).
+
+    For an occurrence of a series, ``event`` is the event the occurrence shows
+    (the master, or the override that replaced it) and ``recurrence_key`` names
+    the occurrence by its original start.
+    """
 
     delivery: Delivery
     event: Event
@@ -30,6 +35,11 @@ class ReminderNotice:
     def occurrence_end(self) -> datetime:
         duration: timedelta = self.event.ends_at - self.event.starts_at
         return self.occurrence_start + duration
+
+    @property
+    def recurrence_key(self) -> str | None:
+        """The occurrence key (``YYYYMMDDTHHMMSSZ``, or ``YYYYMMDD`` all-day) when the event is a series."""
+        return self.delivery.recurrence_key
 
 
 @dataclass(frozen=True)

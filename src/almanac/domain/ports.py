@@ -231,7 +231,8 @@ class DeliveryRepository(Protocol):
     def get(self, delivery_id: str) -> Delivery | None: ...
 
     def reminders_of_event(self, event_id: int) -> list[Delivery]:
-        """Every reminder delivery (any status) of the event; invitation and webhook deliveries excluded."""
+        """Every reminder delivery (any status) of the event, and of every occurrence of it when it is a
+        series' master (overrides' included); invitation and webhook deliveries excluded."""
         ...
 
     def invitations_of(self, event_id: int, recipient_id: int) -> list[Delivery]:
@@ -240,6 +241,10 @@ class DeliveryRepository(Protocol):
 
     def add_missing(self, deliveries: Sequence[Delivery]) -> int:
         """Insert the deliveries whose id is not stored yet (existing ids are left alone); the count inserted."""
+        ...
+
+    def retarget(self, delivery_ids: Sequence[str], *, event_id: int | None) -> None:
+        """Point deliveries at the event their occurrence shows now (a series' master, or an override)."""
         ...
 
     def set_status(
@@ -293,7 +298,9 @@ class DeliveryRepository(Protocol):
     def set_horizon(self, event_id: int, until: datetime) -> None: ...
 
     def events_to_plan(self, *, before: datetime, limit: int) -> list[int]:
-        """Ids of events planned only up to an instant earlier than ``before`` that may have occurrences later."""
+        """Ids of events (single events and series masters, never overrides) with reminders of their own or
+        of an override, planned only up to an instant earlier than ``before``, that may have occurrences later
+        (or never planned)."""
         ...
 
 
@@ -432,6 +439,10 @@ class Channel(Protocol):
     """A way to deliver a notice (email, popup, webhook). Raises ``DeliveryFailure`` when the peer refuses."""
 
     async def deliver(self, notice: Notice, *, now: datetime) -> DeliveryReceipt: ...
+
+    async def aclose(self) -> None:
+        """Release what the channel keeps open between deliveries (pooled connections)."""
+        ...
 
 
 class DeliverySignal(Protocol):

@@ -3,7 +3,9 @@ Message-ID derived from the delivery id (a resend after a crash is recognisably 
 
 from __future__ import annotations
 
+import email.policy
 from datetime import UTC, datetime
+from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime as rfc2822_date
 from email.utils import formataddr, parseaddr
@@ -15,6 +17,7 @@ from icalendar import Calendar
 from icalendar import Event as VEvent
 
 from almanac.domain.notices import ReminderNotice
+from almanac.domain.recurrence import parse_occurrence_key
 
 #: Mail texts per language. English is the default for any locale without its own texts.
 TEXTS: Final[dict[str, dict[str, str]]] = {
@@ -37,6 +40,27 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "footer": "添付の invitation.ics で予定をカレンダーに追加できます。",
     },
 }
+
+
+class _ReusedHeaderClasses(HeaderRegistry):
+    """The standard header registry, minus its cost: ``HeaderRegistry`` builds a new class for every header
+    set or read (``type(...)`` per call), which made up a third of composing a mail. The classes are
+    stateless, so one per header name is reused."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._classes: dict[str, type[BaseHeader]] = {}
+
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        key = name.lower()
+        found = self._classes.get(key)
+        if found is None:
+            found = self._classes[key] = super().__getitem__(name)
+        return found
+
+
+#: email.policy.default with reused header classes: the same messages, composed faster.
+POLICY: Final = email.policy.default.clone(header_factory=_ReusedHeaderClasses())
 
 
 def language_of(locale: str) -> str:
@@ -78,7 +102,7 @@ def compose_reminder(notice: ReminderNotice, *, sender: str, now: datetime) -> E
         lines += ["", f"{texts['description']}:", event.description]
     lines += ["", texts["footer"]]
 
-    message = EmailMessage()
+    message = EmailMessage(policy=POLICY)
     message["From"] = sender
     message["To"] = formataddr((recipient.display_name, recipient.email))
     message["Subject"] = texts["subject"].format(summary=_one_line(event.summary), when=short)
@@ -86,6 +110,9 @@ def compose_reminder(notice: ReminderNotice, *, sender: str, now: datetime) -> E
     message["Message-ID"] = message_id(notice.delivery.id, sender)
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to reminders
     message["X-Almanac-Delivery"] = notice.delivery.id
+    if notice.recurrence_key is not None:
+        # Names the occurrence of the series (its original start), as RECURRENCE-ID does in the attachment.
+        message["X-Almanac-Recurrence-Id"] = notice.recurrence_key
     message.set_content("\n".join(lines))
     message.add_attachment(
         calendar_attachment(notice, now=now),
@@ -111,7 +138,10 @@ def calendar_attachment(notice: ReminderNotice, *, now: datetime) -> bytes:
     vevent.add("dtstamp", now.astimezone(UTC))
     vevent.add("dtstart", notice.occurrence_start.astimezone(UTC))
     vevent.add("dtend", notice.occurrence_end.astimezone(UTC))
-    if notice.occurrence_start != event.starts_at:
+    if notice.recurrence_key is not None:
+        rid = parse_occurrence_key(notice.recurrence_key, tzid=event.tzid, all_day=event.all_day)
+        vevent.add("recurrence-id", rid)
+    elif notice.occurrence_start != event.starts_at:
         vevent.add("recurrence-id", notice.occurrence_start.astimezone(UTC))
     vevent.add("summary", event.summary)
     if event.location:

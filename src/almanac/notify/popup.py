@@ -11,3 +11,6 @@ from almanac.domain.notices import DeliveryReceipt, Notice
 class PopupChannel:
     async def deliver(self, notice: Notice, *, now: datetime) -> DeliveryReceipt:
         return DeliveryReceipt(detail="available to the recipient's UI")
+
+    async def aclose(self) -> None:
+        """Nothing is kept open between deliveries."""

@@ -1,15 +1,18 @@
-"""The email channel: reminder mails sent over SMTP with aiosmtplib (plain, STARTTLS or implicit TLS)."""
+"""The email channel: reminder mails sent over SMTP with aiosmtplib (plain, STARTTLS or implicit TLS), over a
+small pool of reused connections (``notify.smtp_pool``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from email.utils import parseaddr
 
 import aiosmtplib
 
 from almanac.domain.notices import DeliveryFailure, DeliveryReceipt, InvitationNotice, Notice, ReminderNotice
 from almanac.notify.invitation_mail import InvitationCalendar, compose_invitation
 from almanac.notify.mail import compose_reminder
+from almanac.notify.smtp_pool import PoolSettings, SmtpPool
 
 
 @dataclass(frozen=True)
@@ -22,37 +25,49 @@ class SmtpSettings:
     username: str | None = None
     password: str | None = None
     timeout: float = 10.0
+    #: Connections open at once per worker, and mails sent over one before it is renewed.
+    pool_size: int = 4
+    messages_per_connection: int = 100
 
 
 class SmtpChannel:
     """Delivers reminders and invitations as mail. A 5xx answer is permanent (not retried); anything else is
-    retried. ``invitation_calendar`` builds an invitation's .ics (without it, invitations cannot be sent)."""
+    retried. ``invitation_calendar`` builds an invitation's .ics (without it, invitations cannot be sent).
+
+    A delivery succeeds only once the server has answered 250 to DATA: the worker
+    marks it sent after that, never before.
+    """
 
     def __init__(self, settings: SmtpSettings, *, invitation_calendar: InvitationCalendar | None = None) -> None:
         self._settings = settings
         self._invitation_calendar = invitation_calendar
+        self.pool = SmtpPool(
+            PoolSettings(
+                host=settings.host,
+                port=settings.port,
+                starttls=settings.starttls,
+                tls=settings.tls,
+                username=settings.username,
+                password=settings.password,
+                timeout=settings.timeout,
+                size=settings.pool_size,
+                max_messages=settings.messages_per_connection,
+            )
+        )
 
     async def deliver(self, notice: Notice, *, now: datetime) -> DeliveryReceipt:
         s = self._settings
         if isinstance(notice, ReminderNotice):
             message = compose_reminder(notice, sender=s.sender, now=now)
+            recipient = notice.recipient.email
         elif isinstance(notice, InvitationNotice) and self._invitation_calendar is not None:
             message = compose_invitation(notice, sender=s.sender, now=now, calendar=self._invitation_calendar)
+            recipient = notice.attendee.email
         else:
             raise DeliveryFailure("the email channel only sends reminders and invitations", permanent=True)
+        envelope_from = parseaddr(s.sender)[1] or s.sender
         try:
-            _, reply = await aiosmtplib.send(
-                message,
-                hostname=s.host,
-                port=s.port,
-                username=s.username,
-                password=s.password,
-                use_tls=s.tls,
-                # Explicit, never None: None would let aiosmtplib upgrade opportunistically, and a
-                # deployment that did not ask for STARTTLS may point at a server with a bad certificate.
-                start_tls=s.starttls,
-                timeout=s.timeout,
-            )
+            reply = await self.pool.send(message, sender=envelope_from, recipients=[recipient])
         except aiosmtplib.SMTPRecipientsRefused as exc:
             raise DeliveryFailure(f"recipient refused: {exc}", permanent=True) from exc
         except aiosmtplib.SMTPResponseException as exc:
@@ -60,3 +75,6 @@ class SmtpChannel:
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             raise DeliveryFailure(f"SMTP: {type(exc).__name__}: {exc}") from exc
         return DeliveryReceipt(detail=reply[:200])
+
+    async def aclose(self) -> None:
+        await self.pool.aclose()

@@ -49,3 +49,6 @@ class WebhookChannel:
         if not 200 <= response.status_code < 300:
             raise DeliveryFailure(f"HTTP {response.status_code}", status_code=response.status_code)
         return DeliveryReceipt(status_code=response.status_code)
+
+    async def aclose(self) -> None:
+        """Nothing is kept open between deliveries."""

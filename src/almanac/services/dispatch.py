@@ -210,6 +210,8 @@ class _ReminderFanOut:
                     "channel": delivery.channel.value,
                     "due_at": delivery.due_at.isoformat(),
                     "occurrence_start": notice.occurrence_start.isoformat(),
+                    "occurrence_end": notice.occurrence_end.isoformat(),
+                    "recurrence_id": notice.recurrence_key,
                     "reminder": delivery.reminder_key,
                 },
                 "recipient": {"id": notice.recipient.id, "email": notice.recipient.email},

@@ -24,13 +24,14 @@ from almanac.domain.deliveries import (
     DeliveryStatus,
     ReminderPlan,
     plan_reminders,
-    reminder_recipients,
-    schedule_of,
+    planning_window,
     webhook_delivery_id,
 )
+from almanac.domain.errors import InvalidInputError
 from almanac.domain.events import Event, Reminder
 from almanac.domain.permissions import can_read_event
 from almanac.domain.ports import UnitOfWork
+from almanac.domain.series import EventOccurrence, occurrences_in_window, overridden_ids
 from almanac.domain.users import Principal, User
 from almanac.domain.webhooks import MessageType, Webhook
 from almanac.services.context import ServiceContext
@@ -41,12 +42,20 @@ def event_changed(
 ) -> datetime | None:
     """Replan the event's reminders (cancel them all when deleted) and queue ``message_type`` for webhooks.
 
-    Call it before the event row is deleted, with the event as it was.
+    An override is one occurrence of its master's series: the whole series is
+    replanned (without the override when it is being deleted). Call it before the
+    event row is deleted, with the event as it was.
     """
     assert event.id is not None
     now = ctx.clock.now()
     deleted = message_type is MessageType.EVENT_DELETED
-    earliest = plan_event_reminders(ctx, uow, None if deleted else event, event_id=event.id, now=now)
+    if event.series_id is not None:
+        master = uow.events.get(event.series_id)
+        earliest = plan_event_reminders(
+            ctx, uow, master, event_id=event.series_id, now=now, without=event.id if deleted else None
+        )
+    else:
+        earliest = plan_event_reminders(ctx, uow, None if deleted else event, event_id=event.id, now=now)
     queued = queue_event_message(uow, message_type, event, calendar, now=now)
     return _earliest(earliest, queued)
 
@@ -58,26 +67,28 @@ def announce(ctx: ServiceContext, due_at: datetime | None) -> None:
 
 
 def plan_event_reminders(
-    ctx: ServiceContext, uow: UnitOfWork, event: Event | None, *, event_id: int, now: datetime
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    event: Event | None,
+    *,
+    event_id: int,
+    now: datetime,
+    without: int | None = None,
 ) -> datetime | None:
     """Make the stored reminder deliveries of one event match its plan for ``[now, now + horizon)``.
 
-    Open deliveries no longer planned (moved, recipient or reminder removed,
-    event deleted: ``event`` is None) are cancelled; planned ones are inserted
-    unless their id exists (a sent delivery is never sent again), and cancelled
-    ones planned again are reopened. Returns the earliest due time made pending.
+    ``event`` is a single event or a series' master (None: deleted); a series
+    is planned with its stored overrides (except ``without``, an override being
+    deleted). Open deliveries no longer planned (moved, recipient or reminder
+    removed, occurrence excluded, event deleted) are cancelled; planned ones are
+    inserted unless their id exists (a sent delivery is never sent again),
+    cancelled ones planned again are reopened, and open ones whose occurrence
+    now shows another event (an override created or removed) are pointed at it.
+    Returns the earliest due time made pending.
     """
     plan = ReminderPlan()
     if event is not None:
-        plan = plan_reminders(
-            event_id=event_id,
-            event_uid=event.uid,
-            schedule=schedule_of(event),
-            reminders=event.reminders,
-            recipient_ids=reminder_recipients(event),
-            now=now,
-            horizon=ctx.deliveries.horizon,
-        )
+        plan = reminder_plan(ctx, uow, event, now=now, without=without)
     existing = {d.id: d for d in uow.deliveries.reminders_of_event(event_id)}
     wanted = {p.delivery.id: p for p in plan.planned}
     uow.deliveries.set_status(
@@ -89,6 +100,12 @@ def plan_event_reminders(
         if p.creatable and i in existing and existing[i].status is DeliveryStatus.CANCELLED
     ]
     uow.deliveries.set_status([d.id for d in reopened], DeliveryStatus.PENDING)
+    shown_by: dict[int | None, list[str]] = {}
+    for i, p in wanted.items():
+        if i in existing and existing[i].event_id != p.delivery.event_id:
+            shown_by.setdefault(p.delivery.event_id, []).append(i)
+    for shown, ids in shown_by.items():
+        uow.deliveries.retarget(ids, event_id=shown)
     fresh = [replace(p.delivery, created_at=now) for i, p in wanted.items() if p.creatable and i not in existing]
     uow.deliveries.add_missing(fresh)
     if event is not None and plan.horizon_end is not None:
@@ -96,16 +113,59 @@ def plan_event_reminders(
     return _earliest(*(d.due_at for d in reopened + fresh))
 
 
+def reminder_plan(
+    ctx: ServiceContext, uow: UnitOfWork, event: Event, *, now: datetime, without: int | None = None
+) -> ReminderPlan:
+    """The deliveries ``event`` (single, or a master with its overrides) should have at ``now``.
+
+    A series is expanded by ``domain.series.occurrences_in_window`` — the same
+    expansion as every window query — over the planning window only, so a
+    series never plans more than ``horizon`` ahead. RecurrenceLimitError when
+    the series is too dense to expand over that window.
+    """
+    assert event.id is not None
+    if not event.is_series:
+        window = planning_window(event, event.reminders, now=now, horizon=ctx.deliveries.horizon)
+        single = EventOccurrence(event, event.starts_at, event.ends_at)
+        return plan_reminders(event_uid=event.uid, occurrences=[single], window=window, now=now)
+    overrides = [o for o in uow.events.list_overrides(event.id) if o.id != without]
+    reminders = [r for e in (event, *overrides) for r in e.reminders]
+    window = planning_window(event, reminders, now=now, horizon=ctx.deliveries.horizon)
+    if not reminders:
+        return ReminderPlan(horizon_end=window.horizon_end)
+    # A reminder set years before its occurrence must not widen the expansion past what the server allows.
+    window_end = min(window.end, window.start + ctx.event_limits.recurrence.max_window)
+    occurrences = occurrences_in_window(
+        [event, *overrides],
+        window.start,
+        window_end,
+        overridden=overridden_ids(overrides),
+        limits=ctx.event_limits.recurrence,
+    )
+    return plan_reminders(event_uid=event.uid, occurrences=occurrences, window=window, now=now, series_id=event.id)
+
+
 def extend_reminder_horizons(ctx: ServiceContext, *, limit: int = 200) -> datetime | None:
-    """Roll the horizon: replan events whose horizon is half used up (next occurrences of a series,
-    single events coming into range). One unit of work; returns the earliest due time created."""
+    """Roll the horizon: replan events whose horizon is half used up (the next occurrences of a series,
+    single events coming into range). One unit of work; returns the earliest due time created.
+
+    A series that can no longer be expanded (a setting tightened the recurrence
+    limits since it was stored) is skipped, with its horizon moved on so it is
+    not retried on every round.
+    """
     with ctx.uow() as uow:
         now = ctx.clock.now()
         earliest: datetime | None = None
         for event_id in uow.deliveries.events_to_plan(before=now + ctx.deliveries.horizon / 2, limit=limit):
             event = uow.events.get(event_id)
-            if event is not None:
-                earliest = _earliest(earliest, plan_event_reminders(ctx, uow, event, event_id=event_id, now=now))
+            if event is None:
+                continue
+            try:
+                planned = plan_event_reminders(ctx, uow, event, event_id=event_id, now=now)
+            except InvalidInputError:
+                uow.deliveries.set_horizon(event_id, now + ctx.deliveries.horizon)
+                continue
+            earliest = _earliest(earliest, planned)
         uow.commit()
     announce(ctx, earliest)
     return earliest

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, exists, func, insert, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from almanac.domain.deliveries import Delivery, DeliveryAttempt, DeliveryChannel, DeliveryStatus
 from almanac.domain.invitations import INVITATION_DELIVERY_TYPE
@@ -32,7 +32,9 @@ def _delivery(row: DeliveryRow) -> Delivery:
         due_at=row.due_at,
         status=DeliveryStatus(row.status),
         event_id=row.event_id,
+        series_id=row.series_id,
         occurrence_start=row.occurrence_start,
+        recurrence_key=row.recurrence_key,
         reminder_key=row.reminder_key,
         recipient_id=row.recipient_id,
         webhook_id=row.webhook_id,
@@ -57,7 +59,9 @@ def _values(delivery: Delivery) -> dict[str, Any]:
         "status": delivery.status.value,
         "due_at": delivery.due_at,
         "event_id": delivery.event_id,
+        "series_id": delivery.series_id,
         "occurrence_start": delivery.occurrence_start,
+        "recurrence_key": delivery.recurrence_key,
         "reminder_key": delivery.reminder_key,
         "recipient_id": delivery.recipient_id,
         "webhook_id": delivery.webhook_id,
@@ -88,7 +92,11 @@ class SqlDeliveryRepository:
     def reminders_of_event(self, event_id: int) -> list[Delivery]:
         # Only reminders carry a reminder key: invitation mails and webhook messages are not replanned.
         rows = self._session.scalars(
-            select(DeliveryRow).where(DeliveryRow.event_id == event_id, DeliveryRow.reminder_key.is_not(None))
+            select(DeliveryRow).where(
+                or_(DeliveryRow.event_id == event_id, DeliveryRow.series_id == event_id),
+                DeliveryRow.channel != DeliveryChannel.WEBHOOK.value,
+                DeliveryRow.reminder_key.is_not(None),
+            )
         ).all()
         return [_delivery(r) for r in rows]
 
@@ -101,6 +109,14 @@ class SqlDeliveryRepository:
             )
         ).all()
         return [_delivery(r) for r in rows]
+
+    def retarget(self, delivery_ids: Sequence[str], *, event_id: int | None) -> None:
+        if not delivery_ids:
+            return
+        self._session.execute(
+            update(DeliveryRow).where(DeliveryRow.id.in_(list(delivery_ids))).values(event_id=event_id),
+            execution_options={"synchronize_session": False},
+        )
 
     def add_missing(self, deliveries: Sequence[Delivery]) -> int:
         if not deliveries:
@@ -275,19 +291,29 @@ class SqlDeliveryRepository:
         self._session.flush()
 
     def events_to_plan(self, *, before: datetime, limit: int) -> list[int]:
-        # A single event is planned whole once its start is inside the horizon; a series (later) stays a
-        # candidate while it has occurrences past its horizon. The service recomputes exactly; this prefilters.
-        has_reminders = exists().where(EventReminderRow.event_id == EventRow.id)
+        # Single events and series masters (an override is planned with its master). A single event is
+        # planned whole once its start is inside the horizon; a series stays a candidate while it may have
+        # occurrences past its horizon. The service recomputes exactly; this prefilters.
+        override = aliased(EventRow)
+        has_reminders = or_(
+            exists().where(EventReminderRow.event_id == EventRow.id),
+            exists().where(override.series_id == EventRow.id, EventReminderRow.event_id == override.id),
+        )
+        series_goes_on = and_(
+            EventRow.recurrence.is_not(None),
+            or_(EventRow.span_ends_at.is_(None), EventRow.span_ends_at > ReminderHorizonRow.planned_until),
+        )
         query = (
             select(EventRow.id)
             .join(ReminderHorizonRow, ReminderHorizonRow.event_id == EventRow.id, isouter=True)
             .where(
+                EventRow.series_id.is_(None),
                 has_reminders,
                 or_(
                     ReminderHorizonRow.event_id.is_(None),
                     and_(
                         ReminderHorizonRow.planned_until < before,
-                        EventRow.starts_at >= ReminderHorizonRow.planned_until,
+                        or_(EventRow.starts_at >= ReminderHorizonRow.planned_until, series_goes_on),
                     ),
                 ),
             )

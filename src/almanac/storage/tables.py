@@ -291,7 +291,11 @@ class DeliveryRow(Base):
     status: Mapped[str] = mapped_column(String(10))
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
     event_id: Mapped[int | None] = mapped_column(Id, index=True)
+    # For an occurrence of a series: the master's id (event_id is the event the occurrence shows, the
+    # master or an override) and the occurrence key, so a series is replanned as one.
+    series_id: Mapped[int | None] = mapped_column(Id, index=True)
     occurrence_start: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    recurrence_key: Mapped[str | None] = mapped_column(String(20))
     reminder_key: Mapped[str | None] = mapped_column(String(100))
     recipient_id: Mapped[int | None] = mapped_column(Id, ForeignKey("users.id", ondelete="CASCADE"))
     webhook_id: Mapped[int | None] = mapped_column(Id, ForeignKey("webhooks.id", ondelete="CASCADE"))

@@ -81,10 +81,14 @@ class Worker:
         return len(outcomes)
 
     async def drain(self) -> int:
-        """Deliver everything due now (tests and one-shot runs)."""
+        """Roll the reminder horizon, then deliver everything due now (tests and one-shot runs)."""
+        await asyncio.to_thread(extend_reminder_horizons, self._services)
         total = 0
-        while count := await self.run_once():
-            total += count
+        try:
+            while count := await self.run_once():
+                total += count
+        finally:
+            await self._close_channels()
         return total
 
     async def run(self) -> None:
@@ -108,6 +112,7 @@ class Worker:
                     log.exception("worker %s: delivery round failed", self._id)
                     await self._sleep(self._settings.poll_interval)
         finally:
+            await self._close_channels()
             if self._signal is not None:
                 self._signal.detach()
             log.info("worker %s stopped after %d deliveries", self._id, self.delivered)
@@ -135,6 +140,13 @@ class Worker:
             receipt, failure = None, DeliveryFailure(f"{type(exc).__name__}: {exc}")
         elapsed = int((time.perf_counter() - started) * 1000)
         return Outcome(notice=notice, at=clock.now(), receipt=receipt, failure=failure, duration_ms=elapsed)
+
+    async def _close_channels(self) -> None:
+        for channel in self._channels.values():
+            try:
+                await channel.aclose()
+            except Exception:  # closing is best effort: the deliveries are recorded already
+                log.exception("worker %s: closing a channel failed", self._id)
 
     async def _idle_seconds(self) -> float:
         poll = self._settings.poll_interval

@@ -15,6 +15,7 @@ from almanac.api.exo_v1 import (
     ics,
     invitations,
     participants,
+    reminders,
     root,
     tasks,
 )
@@ -33,5 +34,6 @@ for module in (
     tasks,
     attachments,
     feeds,
+    reminders,
 ):
     router.include_router(module.router)

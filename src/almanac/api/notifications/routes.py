@@ -156,6 +156,7 @@ def due_reminders(services: Services, principal: BearerPrincipal) -> list[PopupR
             endDate=format_instant(
                 (p.delivery.occurrence_start or p.event.starts_at) + (p.event.ends_at - p.event.starts_at)
             ),
+            recurrenceId=p.delivery.recurrence_key,
             dueAt=format_instant(p.delivery.due_at),
         )
         for p in reminder_service.due_popups(services, principal=principal)

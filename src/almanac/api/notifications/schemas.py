@@ -74,4 +74,7 @@ class PopupReminderRead(BaseModel):
     location: str | None
     startDate: str  # noqa: N815
     endDate: str  # noqa: N815
+    recurrenceId: str | None = Field(  # noqa: N815
+        default=None, description="The occurrence of a series (its original start, YYYYMMDDTHHMMSSZ or YYYYMMDD)."
+    )
     dueAt: str  # noqa: N815
