@@ -296,3 +296,38 @@ def test_popups_and_webhooks_name_the_occurrence(
         "2026-03-27T08:00:00+00:00",
         "2026-03-28T08:00:00+00:00",
     }
+
+
+def test_an_exo_weekly_series_with_an_email_reminder_sends_one_mail_per_occurrence(
+    container: Container, client: TestClient, clock: FakeClock, smtp_sink: SmtpSink, drain: Drain
+) -> None:
+    author = person(container, "paul", tzid=PARIS)
+    clock.set(datetime(2026, 3, 20, tzinfo=UTC))
+    created = client.post(
+        "/rest/private/v1/calendar/calendars/paul-defaultCalendarId/events",
+        headers=author.headers,
+        json={
+            "subject": "Weekly review",
+            "from": "2026-03-23T09:00:00+01:00",
+            "to": "2026-03-23T10:00:00+01:00",
+            "repeat": {"type": "weekly", "every": 1, "repeatOn": "MO", "end": {"type": "endAfter", "value": "3"}},
+            "reminder": [{"reminderType": "email", "alarmBefore": 10}],
+        },
+    )
+    assert created.status_code == 201, created.text
+    # 08:50 in Paris each Monday: 07:50Z on 23 March, 06:50Z after the clocks go forward on 29 March.
+    due = [datetime(2026, 3, 23, 7, 50, tzinfo=UTC), datetime(2026, 3, 30, 6, 50, tzinfo=UTC)]
+    due.append(datetime(2026, 4, 6, 6, 50, tzinfo=UTC))
+    for n, instant in enumerate(due):
+        clock.set(instant - timedelta(seconds=1))
+        assert drain() == 0
+        clock.set(instant)
+        assert drain() == 1, f"occurrence {n} is reminded at 08:50 Paris"
+    clock.advance(timedelta(days=14))
+    assert drain() == 0
+    assert [m["X-Almanac-Recurrence-Id"] for m in smtp_sink.wait_for(3)] == [
+        "20260323T080000Z",
+        "20260330T070000Z",
+        "20260406T070000Z",
+    ]
+    assert smtp_sink.count == 3
