@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from almanac.domain.errors import N_
+from almanac.domain.permissions import can_read_event
 from almanac.domain.ports import UnitOfWork
 from almanac.domain.queries import EventFilter
 from almanac.domain.recurrence import RecurrenceError, RecurrenceLimitError
@@ -106,13 +107,33 @@ def occurrence_views(uow: UnitOfWork, occurrences: list[EventOccurrence]) -> lis
     return [OccurrenceView(o, views[id(o.event)]) for o in occurrences]
 
 
-def list_occurrences(
-    ctx: ServiceContext, *, principal: Principal, window_start: datetime, window_end: datetime
-) -> list[OccurrenceView]:
-    """Every occurrence the caller may see (as ``list_events``) overlapping the window, sorted by start."""
-    with ctx.uow() as uow:
-        found = occurrences_reaching(ctx, uow, window_start, window_end, visible_to=principal)
-        return occurrence_views(uow, found)
+def readable_series_occurrences(
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    principal: Principal,
+    window_start: datetime,
+    window_end: datetime,
+    *,
+    event_id: int | None = None,
+    event_key: str | None = None,
+) -> list[EventOccurrence]:
+    """The occurrences of the series an event belongs to, in the window, that the principal may read.
+
+    Addressed by the master's id or key (an override's addresses its master's
+    series); a single event yields itself when it overlaps. NotFoundError when
+    the principal may not read the addressed event. Reached through an override
+    the principal only takes part in, the master's own occurrences stay hidden.
+    """
+    event, _calendar = readable_event(uow, principal, event_id=event_id, event_key=event_key)
+    master_id = event.series_id if event.series_id is not None else event.id
+    assert master_id is not None
+    found = occurrences_reaching(ctx, uow, window_start, window_end, series_id=master_id)
+    calendars = {c.id: c for c in uow.calendars.list_by_ids(sorted({o.event.calendar_id for o in found}))}
+    return [
+        o
+        for o in found
+        if (calendar := calendars.get(o.event.calendar_id)) is not None and can_read_event(principal, calendar, o.event)
+    ]
 
 
 def list_series_occurrences(
@@ -124,15 +145,9 @@ def list_series_occurrences(
     event_id: int | None = None,
     event_key: str | None = None,
 ) -> list[OccurrenceView]:
-    """The occurrences of one series (its computed occurrences and its overrides) in the window.
-
-    Addressed by the master's id or key (an override's id or key addresses its
-    master's series); a single event yields itself when it overlaps. NotFoundError
-    when the caller may not read the event.
-    """
+    """``readable_series_occurrences`` with the views every face renders."""
     with ctx.uow() as uow:
-        event, _calendar = readable_event(uow, principal, event_id=event_id, event_key=event_key)
-        master_id = event.series_id if event.series_id is not None else event.id
-        assert master_id is not None
-        found = occurrences_reaching(ctx, uow, window_start, window_end, series_id=master_id)
+        found = readable_series_occurrences(
+            ctx, uow, principal, window_start, window_end, event_id=event_id, event_key=event_key
+        )
         return occurrence_views(uow, found)

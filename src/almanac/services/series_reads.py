@@ -26,7 +26,7 @@ from almanac.domain.series import EventOccurrence
 from almanac.domain.users import Principal
 from almanac.services.context import ServiceContext
 from almanac.services.events import EventView, readable_event, views_of
-from almanac.services.occurrences import occurrences_reaching
+from almanac.services.occurrences import occurrences_reaching, readable_series_occurrences
 
 
 @dataclass(frozen=True)
@@ -160,13 +160,8 @@ def list_own_occurrences(
 def list_occurrences_of_series(
     ctx: ServiceContext, *, principal: Principal, event_key: str, window_start: datetime, window_end: datetime
 ) -> list[EventInSeries]:
-    """``occurrences.list_series_occurrences`` with series links: the occurrences of the series ``event_key``
-    belongs to (its master's computed ones and its overrides) in the window, by start. NotFoundError when
-    the principal may not read the event."""
+    """``occurrences.readable_series_occurrences`` with series links, by start. NotFoundError when the
+    principal may not read the event."""
     with ctx.uow() as uow:
-        event, _calendar = readable_event(uow, principal, event_key=event_key)
-        master_id = event.series_id if event.series_id is not None else event.id
-        assert master_id is not None
-        found = occurrences_reaching(ctx, uow, window_start, window_end, series_id=master_id)
-        # Reached through an override the caller takes part in, the master may still be out of reach.
-        return [i for i in in_series(uow, principal, found) if can_read_event(principal, i.view.calendar, i.event)]
+        found = readable_series_occurrences(ctx, uow, principal, window_start, window_end, event_key=event_key)
+        return in_series(uow, principal, found)

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from almanac.bootstrap import Container
+from almanac.domain.events import Participant
 from almanac.domain.recurrence import RecurrenceId
 from almanac.services import accounts, auth, calendars
 from almanac.services.calendars import CalendarDraft
@@ -62,9 +63,7 @@ def add_override(
             recurrence_id=recurrence_id,
             starts_at=starts_at,
             ends_at=ends_at,
-            participants=list(master.participants),
-            reminders=list(master.reminders),
-            **fields,
+            **{"participants": list(master.participants), "reminders": list(master.reminders), **fields},
         )
         stored = uow.events.add(override)
         uow.commit()
@@ -369,3 +368,25 @@ def test_who_lists_the_occurrences(client: TestClient, make_account: MakeAccount
         assert answer.status_code == (200 if count else 404), account.user.username
     stranger = client.get(occurrences, headers=carol.headers)
     assert stranger.json()["code"] == "not_found"
+
+
+def test_an_override_participant_does_not_see_the_rest_of_the_series(
+    client: TestClient, make_account: MakeAccount, container: Container
+) -> None:
+    alice = make_account("alice")
+    bob = make_account("bob")
+    series = create(client, alice, **PARIS_WEEKLY)
+    assert bob.user.id is not None
+    override_id = add_override(
+        container,
+        series["id"],
+        datetime(2026, 3, 9, 8, tzinfo=UTC),
+        datetime(2026, 3, 9, 15, tzinfo=UTC),
+        datetime(2026, 3, 9, 16, tzinfo=UTC),
+        participants=[Participant(user_id=bob.user.id)],
+    )
+    url = f"{EVENTS}/{override_id}/occurrences?from=2026-03-01T00:00:00Z&to=2026-04-30T00:00:00Z"
+    # Bob takes part in that one occurrence only: the master's other occurrences are not his to see.
+    assert starts(client.get(url, headers=bob.headers)) == ["2026-03-09T15:00:00+00:00"]
+    master_url = url.replace(f"/{override_id}/", f"/{series['id']}/")
+    assert client.get(master_url, headers=bob.headers).status_code == 404
