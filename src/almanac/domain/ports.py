@@ -130,9 +130,10 @@ class EventRepository(Protocol):
         Single events and overrides overlapping the window (``domain.series.overlaps``),
         and masters whose series span reaches it: a superset that
         ``domain.series.occurrences_in_window`` narrows. Each keyword narrows the
-        scope: events ``visible_to`` a principal (as ``list_visible``), of the
-        ``own_calendars_of`` a principal (as ``list_own``), of ``calendar_ids``, of
-        one series (master and overrides), of one category, or matching an
+        scope: events ``visible_to`` a principal (as ``list_visible``), in the
+        calendars ``own_calendars_of`` a principal (their personal calendars and
+        their groups' calendars, eXo's ``GET /events``), of ``calendar_ids``, of one
+        series (master and overrides), of one category, or matching an
         ``event_filter``'s non-period fields. At most ``limit`` events.
         """
         ...
@@ -170,20 +171,6 @@ class EventRepository(Protocol):
     ) -> Page[Event]:
         """Events of one calendar whose start lies in ``[starts_from, starts_until]`` (both inclusive), of one
         category when given, taken part in by ``participant_id`` when given; by start, then summary, then id."""
-        ...
-
-    def list_own(
-        self,
-        principal: Principal,
-        *,
-        overlap_from: datetime,
-        overlap_until: datetime,
-        category_key: str | None,
-        page: PageRequest,
-    ) -> Page[Event]:
-        """Events of the principal's own personal calendars and of the group calendars of their groups that
-        overlap ``[overlap_from, overlap_until]`` (``starts_at <= until`` and ``ends_at >= from``); by start,
-        then summary, then id."""
         ...
 
 

@@ -30,9 +30,7 @@ from almanac.services.events import (
     Unset,
     apply_changes,
     new_event,
-    readable_event,
     store_new_event,
-    view_of,
     views_of,
 )
 from almanac.services.series import RecurrenceOf
@@ -40,13 +38,6 @@ from almanac.services.series import RecurrenceOf
 #: eXo's rule (spec §6): the start must be strictly before the end.
 START_BEFORE_END: Final = N_('"from" date must be before "to" date')
 START_BEFORE_END_CODE: Final = "event-date-time-logic"
-
-
-def get_event_by_key(ctx: ServiceContext, *, principal: Principal, event_key: str) -> EventView:
-    """The event if the principal may read it, else NotFoundError."""
-    with ctx.uow() as uow:
-        event, calendar = readable_event(uow, principal, event_key=event_key)
-        return view_of(uow, event, calendar)
 
 
 def create_event_in_calendar(

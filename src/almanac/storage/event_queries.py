@@ -1,6 +1,6 @@
-"""SQL for the eXo event queries: one calendar's events in a start window, and a user's own events.
+"""SQL for the eXo event queries: one calendar's events in a start window, and which calendars are a user's own.
 
-Both use bound parameters only (eXo concatenates ids and category names into
+Bound parameters only (eXo concatenates ids and category names into
 its store queries, spec §8 item 39). Ordering: by start, then summary, then
 id (spec §9's recommendation; eXo's intended subject order is unreliable).
 """
@@ -60,22 +60,3 @@ def own_calendar_condition(principal: Principal) -> ColumnElement[bool]:
         CalendarGroupRow.calendar_id == CalendarRow.id, CalendarGroupRow.group_id.in_(group_ids)
     )
     return personal | of_my_groups
-
-
-def list_own(
-    session: Session,
-    principal: Principal,
-    *,
-    overlap_from: datetime,
-    overlap_until: datetime,
-    category_key: str | None,
-    page: PageRequest,
-) -> tuple[list[EventRow], int]:
-    conditions: list[ColumnElement[bool]] = [
-        exists().where(CalendarRow.id == EventRow.calendar_id, own_calendar_condition(principal)),
-        EventRow.starts_at <= overlap_until,
-        EventRow.ends_at >= overlap_from,
-    ]
-    if category_key is not None:
-        conditions.append(EventRow.category_key == category_key)
-    return _page(session, and_(*conditions), page)

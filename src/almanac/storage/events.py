@@ -408,22 +408,3 @@ class SqlEventRepository:
             page=page,
         )
         return Page(items=[_event(r) for r in rows], total=total)
-
-    def list_own(
-        self,
-        principal: Principal,
-        *,
-        overlap_from: datetime,
-        overlap_until: datetime,
-        category_key: str | None,
-        page: PageRequest,
-    ) -> Page[Event]:
-        rows, total = event_queries.list_own(
-            self._session,
-            principal,
-            overlap_from=overlap_from,
-            overlap_until=overlap_until,
-            category_key=category_key,
-            page=page,
-        )
-        return Page(items=[_event(r) for r in rows], total=total)

@@ -79,14 +79,6 @@ class EventDraft:
         return check_start_before_end if self.times_sent else None
 
 
-def event_changes(
-    body: EventWrite, *, tzid: str, now: datetime, creating: bool
-) -> tuple[EventChanges, InvalidInputError | None]:
-    """The changes a body asks for, and the first rule it breaks (None if it breaks none)."""
-    draft = event_draft(body, tzid=tzid, now=now, creating=creating)
-    return draft.changes, draft.problem
-
-
 def event_draft(body: EventWrite, *, tzid: str, now: datetime, creating: bool) -> EventDraft:
     """The draft of a body, checked in eXo's order (spec §5.3.5) up to the first broken rule.
 
