@@ -224,6 +224,11 @@ def _collection(world: World, target: Target) -> tuple[str, dict[str, str]]:
 
 def caldav_put(world: World, target: Target) -> CallFactory:
     collection, auth = _collection(world, target)
+    if target.dav_collection is None:
+        # Almanac's store already holds the hot calendar (the peers start empty): upload the same objects
+        # into the caller's own default calendar, where none of these UIDs is stored yet.
+        username = world.dataset.caller.username
+        collection = ALMANAC_DAV_COLLECTION.format(username=username, calendar_key=f"{username}-defaultCalendarId")
     headers = {**auth, "Content-Type": "text/calendar; charset=utf-8", "If-None-Match": "*"}
 
     def call(worker: int, n: int) -> Call | None:

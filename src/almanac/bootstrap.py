@@ -137,7 +137,7 @@ def build_container(
             recurrence=recurrence_limits,
         ),
         window_max_events=settings.window_max_events,
-        calendar_codec=ICalendarCodec(),
+        calendar_codec=ICalendarCodec(cache_size=settings.calendar_object_cache_size),
         tokens=TokenPolicy(
             access_ttl=timedelta(seconds=settings.access_token_ttl),
             refresh_ttl=timedelta(seconds=settings.refresh_token_ttl),

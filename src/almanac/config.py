@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     recurrence_max_window_days: Annotated[int, Field(gt=0, le=36_600)] = 3653
     window_max_events: Annotated[int, Field(gt=0, le=1_000_000)] = 50_000
 
+    # Serialized calendar objects kept in memory per process (CalDAV reads the same objects again and again;
+    # the cache is keyed by content, so it is never stale). 0 turns it off; ~3 KB an object.
+    calendar_object_cache_size: Annotated[int, Field(ge=0, le=1_000_000)] = 5_000
+
     # Back Office v2 list paging.
     v2_default_limit: PositiveInt = 10
     v2_max_limit: PositiveInt = 100

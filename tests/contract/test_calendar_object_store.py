@@ -66,6 +66,29 @@ def test_objects_are_found_by_calendar_uid_and_resource_name(container: Containe
         assert uow.events.get_by_dav_name(calendar.id + 1000, "My Event.ics") is None
 
 
+def test_many_objects_are_read_at_once_by_master_id_or_resource_name(
+    container: Container, make_account: MakeAccount
+) -> None:
+    calendar, author = _calendar(container, make_account)
+    assert calendar.id is not None
+    weekly = Recurrence.from_lines(["RRULE:FREQ=WEEKLY;COUNT=4"], tzid="UTC", all_day=False)
+    with container.services.uow() as uow:
+        master = uow.events.add(_event(calendar, author, "b-series", recurrence=weekly, dav_name="Named.ics"))
+        override = uow.events.add(
+            _event(calendar, author, "b-series", series_id=master.id, recurrence_id=T0 + timedelta(days=7))
+        )
+        single = uow.events.add(_event(calendar, author, "a-single"))
+        other = uow.events.add(_event(calendar, author, "c-other"))
+        uow.commit()
+    with container.services.uow() as uow:
+        by_id = uow.events.list_objects_of(calendar.id, master_ids=[master.id or 0, single.id or 0])
+        assert [e.id for e in by_id] == [single.id, master.id, override.id]  # by UID, master first
+        by_name = uow.events.list_objects_of(calendar.id, names=["Named.ics", "c-other.ics", "b-series.ics", "x.ics"])
+        assert [e.id for e in by_name] == [master.id, override.id, other.id]  # a named master has no default name
+        assert uow.events.list_objects_of(calendar.id + 1000, names=["Named.ics"]) == []
+        assert uow.events.list_objects_of(calendar.id) == []
+
+
 def test_a_resource_name_names_one_event_per_calendar(container: Container, make_account: MakeAccount) -> None:
     calendar, author = _calendar(container, make_account)
     with container.services.uow() as uow:

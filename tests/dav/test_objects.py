@@ -137,6 +137,29 @@ def test_calendar_query_filters_by_time_range_and_text(dav: Dav, alice: None) ->
     assert hrefs('<c:prop-filter name="RRULE"><c:is-not-defined/></c:prop-filter>') == {"review.ics", "lunch.ics"}
 
 
+def test_expand_uses_its_own_window_not_the_filters(dav: Dav, alice: None) -> None:
+    put(dav, "weekly.ics", event("weekly@x", "Weekly", "20260105T080000Z", "RRULE:FREQ=WEEKLY;COUNT=4\r\n"))
+    put(dav, "once.ics", event("once@x", "Once", "20260106T090000Z"))
+    body = (
+        '<c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><c:calendar-data>'
+        '<c:expand start="20260112T000000Z" end="20260126T000000Z"/></c:calendar-data></d:prop>'
+        '<c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VEVENT">'
+        '<c:time-range start="20260105T000000Z" end="20260107T000000Z"/>'
+        "</c:comp-filter></c:comp-filter></c:filter></c:calendar-query>"
+    )
+    response = dav("REPORT", CAL, "alice", body, Depth="1")
+    assert response.status_code == 207, response.text
+    data = dict(zip(texts(response, "//d:response/d:href"), texts(response, "//c:calendar-data"), strict=True))
+    weekly = next(v for k, v in data.items() if k.endswith("weekly.ics"))
+    once = next(v for k, v in data.items() if k.endswith("once.ics"))
+    # The filter's window (5-7 January) chose both objects; the expand window (12-26 January) shaped them.
+    assert sorted(line for line in weekly.split("\r\n") if line.startswith("RECURRENCE-ID")) == [
+        "RECURRENCE-ID:20260112T080000Z",
+        "RECURRENCE-ID:20260119T080000Z",
+    ]
+    assert "VEVENT" not in once
+
+
 def test_calendar_multiget_and_unknown_hrefs(dav: Dav, alice: None) -> None:
     put(dav, "one.ics", event())
     body = (

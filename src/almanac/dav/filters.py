@@ -151,6 +151,14 @@ def asks_for_events(root: CompFilter) -> bool:
     return all(comp.name == "VEVENT" and not comp.is_not_defined for comp in root.comps)
 
 
+def needs_components(root: CompFilter) -> bool:
+    """False when the filter asks only for VEVENTs (in a time range or not): every object the window query
+    (or the calendar) gives matches it, so no object needs to be parsed to answer it."""
+    if root.props or root.is_not_defined:
+        return True
+    return any(comp.name != "VEVENT" or comp.props or comp.comps or comp.is_not_defined for comp in root.comps)
+
+
 def matches(root: CompFilter, data: bytes) -> bool:
     """Whether the calendar object matches the filter (its VEVENT time range already checked by the caller)."""
     calendar = ICalendar.from_ical(data)

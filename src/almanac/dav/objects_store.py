@@ -7,6 +7,8 @@ through another user's home path is not found, like one that does not exist.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from almanac.dav import paths
 from almanac.dav.context import DavRequest
 from almanac.dav.errors import DavError, caldav_condition
@@ -15,7 +17,8 @@ from almanac.dav.xml import element, href
 from almanac.domain.calendar_data import CalendarDataError, UidConflictError, UnsupportedComponentError
 from almanac.domain.errors import InvalidInputError, NotFoundError
 from almanac.domain.preconditions import IfMatch
-from almanac.services import calendar_objects
+from almanac.services import calendar_object_reads, calendar_objects
+from almanac.services.calendar_object_reads import ObjectsInWindow
 
 
 def list_stored_objects(request: DavRequest, calendar_key: str) -> list[StoredObject]:
@@ -27,6 +30,22 @@ def load_stored_object(request: DavRequest, calendar_key: str, name: str) -> Sto
         raise NotFoundError(kind="resource", id=name)
     return calendar_objects.get_object(
         request.services, principal=request.principal, calendar_key=calendar_key, name=name
+    )
+
+
+def stored_objects_named(request: DavRequest, calendar_key: str, names: list[str]) -> dict[str, StoredObject]:
+    """The named objects of the calendar that exist (one read for all of them, as calendar-multiget needs)."""
+    if not request.is_own_home():
+        return {}
+    found = calendar_object_reads.objects_named(
+        request.services, principal=request.principal, calendar_key=calendar_key, names=names
+    )
+    return dict(found)
+
+
+def stored_objects_in_window(request: DavRequest, calendar_key: str, start: datetime, end: datetime) -> ObjectsInWindow:
+    return calendar_object_reads.objects_in_window(
+        request.services, principal=request.principal, calendar_key=calendar_key, window_start=start, window_end=end
     )
 
 

@@ -13,8 +13,20 @@ from almanac.dav import paths
 from almanac.dav.context import DavRequest
 from almanac.dav.errors import DavError, caldav_condition
 from almanac.dav.expansion import expand_object, limit_recurrence_set
-from almanac.dav.filters import TimeRange, asks_for_events, event_window, matches, parse_filter, parse_time_range
-from almanac.dav.objects_store import list_stored_objects, load_stored_object
+from almanac.dav.filters import (
+    TimeRange,
+    asks_for_events,
+    event_window,
+    matches,
+    needs_components,
+    parse_filter,
+    parse_time_range,
+)
+from almanac.dav.objects_store import (
+    list_stored_objects,
+    stored_objects_in_window,
+    stored_objects_named,
+)
 from almanac.dav.paths import TargetKind, href_target
 from almanac.dav.propfind import PropertyRequest, multistatus, resource_response, status_line
 from almanac.dav.resources import ObjectResource, StoredObject, revision_of_sync_token, sync_token
@@ -97,15 +109,28 @@ def _occurrences(request: DavRequest, key: str, time_range: TimeRange) -> dict[s
     )
 
 
-def _shaped(request: DavRequest, key: str, stored: StoredObject, shape: DataRequest) -> StoredObject:
+Expansion = dict[str, list[EventOccurrence]]
+
+
+def _expansion(request: DavRequest, key: str, shape: DataRequest, known: Expansion | None = None) -> Expansion | None:
+    """The occurrences ``calendar-data`` asks to expand into, by object name: read once for the whole report
+    (``known`` when the filter's window query already read them for the same window)."""
+    if shape.expand is None:
+        return None
+    if known is not None:
+        return known
+    return _occurrences(request, key, shape.expand)
+
+
+def _shaped(
+    stored: StoredObject, shape: DataRequest, expansion: Expansion | None, limit: tuple[datetime, datetime] | None
+) -> StoredObject:
     """The object's data as ``calendar-data`` asked for it."""
     data = stored.data
     if shape.expand is not None:
-        occurrences = _occurrences(request, key, shape.expand).get(stored.name, [])
-        data = expand_object(data, occurrences)
-    elif shape.limit is not None:
-        start, end = _window(request, shape.limit)
-        data = limit_recurrence_set(data, start, end)
+        data = expand_object(data, (expansion or {}).get(stored.name, []))
+    elif limit is not None:
+        data = limit_recurrence_set(data, *limit)
     if data is stored.data:
         return stored
     return _Data(name=stored.name, etag=stored.etag, data=data, updated_at=stored.updated_at)
@@ -118,6 +143,10 @@ def _object_response(request: DavRequest, key: str, stored: StoredObject, wanted
     return resource_response(resource, wanted)
 
 
+def _limit_window(request: DavRequest, shape: DataRequest) -> tuple[datetime, datetime] | None:
+    return None if shape.limit is None else _window(request, shape.limit)
+
+
 def calendar_query(request: DavRequest, body: Element) -> Response:
     view = _calendar(request)
     key = view.calendar.key
@@ -127,13 +156,21 @@ def calendar_query(request: DavRequest, body: Element) -> Response:
     responses: list[Element] = []
     if asks_for_events(root):
         window = event_window(root)
-        objects = list_stored_objects(request, key)
-        if window is not None:
-            names = set(_occurrences(request, key, window))
-            objects = [o for o in objects if o.name in names]
+        known: Expansion | None = None
+        if window is None:
+            objects: list[StoredObject] = list(list_stored_objects(request, key))
+        else:
+            start, end = _window(request, window)
+            found = stored_objects_in_window(request, key, start, end)
+            objects = [found.objects[name] for name in sorted(found.objects)]
+            if shape.expand is not None and _window(request, shape.expand) == (start, end):
+                known = found.occurrences
+        expansion = _expansion(request, key, shape, known)
+        limit = _limit_window(request, shape)
+        check = needs_components(root)
         for stored in objects:
-            if matches(root, stored.data):
-                responses.append(_object_response(request, key, _shaped(request, key, stored, shape), wanted))
+            if not check or matches(root, stored.data):
+                responses.append(_object_response(request, key, _shaped(stored, shape, expansion, limit), wanted))
     return multistatus(responses)
 
 
@@ -142,20 +179,24 @@ def calendar_multiget(request: DavRequest, body: Element) -> Response:
     key = view.calendar.key
     wanted = PropertyRequest.from_parent(body)
     shape = DataRequest.of(child(body, tag(DAV, "prop")))
-    responses: list[Element] = []
+    asked: list[tuple[str, str | None]] = []
     for href_element in children(body, tag(DAV, "href")):
         text = (href_element.text or "").strip()
         target = href_target(text)
-        try:
-            if target.kind is not TargetKind.OBJECT or target.calendar_key != key or target.name is None:
-                raise NotFoundError(kind="resource", id=text)
-            stored = load_stored_object(request, key, target.name)
-        except NotFoundError:
+        named = target.kind is TargetKind.OBJECT and target.calendar_key == key and target.name is not None
+        asked.append((text, target.name if named else None))
+    found = stored_objects_named(request, key, [name for _, name in asked if name is not None])
+    expansion = _expansion(request, key, shape) if found else None
+    limit = _limit_window(request, shape)
+    responses: list[Element] = []
+    for text, name in asked:
+        stored = found.get(name) if name is not None else None
+        if stored is None:
             responses.append(
                 element(tag(DAV, "response"), href(text), element(tag(DAV, "status"), text=status_line(404)))
             )
             continue
-        responses.append(_object_response(request, key, _shaped(request, key, stored, shape), wanted))
+        responses.append(_object_response(request, key, _shaped(stored, shape, expansion, limit), wanted))
     return multistatus(responses)
 
 
@@ -183,14 +224,10 @@ def sync_collection(request: DavRequest, body: Element) -> Response:
             raise UnknownSyncRevisionError()
         delta = changes_since(request.services, principal=request.principal, calendar_key=key, revision=since)
         revision = delta.revision
+        present = stored_objects_named(request, key, [c.name for c in delta.changes if not c.is_deletion])
         for change in delta.changes:
             object_href = paths.object_href(request.principal.username, key, change.name)
-            stored_or_none = None
-            if not change.is_deletion:
-                try:
-                    stored_or_none = load_stored_object(request, key, change.name)
-                except NotFoundError:
-                    stored_or_none = None
+            stored_or_none = None if change.is_deletion else present.get(change.name)
             if stored_or_none is None:
                 responses.append(
                     element(tag(DAV, "response"), href(object_href), element(tag(DAV, "status"), text=status_line(404)))

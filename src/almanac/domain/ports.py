@@ -151,6 +151,14 @@ class EventRepository(Protocol):
         ``<uid>.ics`` when it has none."""
         ...
 
+    def list_objects_of(
+        self, calendar_id: int, *, master_ids: Sequence[int] = (), names: Sequence[str] = ()
+    ) -> list[Event]:
+        """The events of many calendar objects at once: the masters (or single events) of the calendar with one
+        of ``master_ids`` or whose resource name is one of ``names``, and all their overrides; ordered by UID,
+        master first. Two queries, whatever the count."""
+        ...
+
     def overridden_ids(self, series_ids: Sequence[int]) -> dict[int, set[RecurrenceId]]:
         """For each of these masters that has overrides, the recurrence ids they replace."""
         ...

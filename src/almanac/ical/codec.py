@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 
 from almanac.domain.calendar_data import ParsedObject
@@ -12,10 +15,36 @@ from almanac.ical import parse, serialize
 
 
 class ICalendarCodec:
-    """Implements ``almanac.domain.calendar_data.CalendarCodec``."""
+    """Implements ``almanac.domain.calendar_data.CalendarCodec``.
+
+    Serialized calendar objects are kept in a small LRU cache keyed by a digest
+    of everything the bytes are made from (the events' full content and the
+    users they name), so a cached answer can never be stale: any change to an
+    event or a person makes a new key. CalDAV reports read the same objects
+    again and again, and serializing one costs milliseconds; the digest costs
+    microseconds. ``cache_size=0`` turns the cache off.
+    """
+
+    def __init__(self, *, cache_size: int = 0) -> None:
+        self._cache_size = cache_size
+        self._cache: OrderedDict[bytes, bytes] = OrderedDict()
+        self._lock = threading.Lock()
 
     def calendar_object(self, master: Event, overrides: Sequence[Event], *, users: Mapping[int, User]) -> bytes:
-        return serialize.calendar_object(master, overrides, users=users)
+        if self._cache_size <= 0:
+            return serialize.calendar_object(master, overrides, users=users)
+        key = _content_key(master, overrides, users)
+        with self._lock:
+            data = self._cache.get(key)
+            if data is not None:
+                self._cache.move_to_end(key)
+                return data
+        data = serialize.calendar_object(master, overrides, users=users)
+        with self._lock:
+            self._cache[key] = data
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return data
 
     def calendar_feed(
         self, calendar: Calendar, objects: Sequence[tuple[Event, Sequence[Event]]], *, users: Mapping[int, User]
@@ -27,3 +56,11 @@ class ICalendarCodec:
 
     def parse_calendar_file(self, data: bytes, *, default_tzid: str) -> list[ParsedObject]:
         return parse.parse_calendar_file(data, default_tzid=default_tzid)
+
+
+def _content_key(master: Event, overrides: Sequence[Event], users: Mapping[int, User]) -> bytes:
+    """A digest of what ``serialize.calendar_object`` reads: the events (every field) and the users they name."""
+    events = (master, *overrides)
+    named = sorted({e.author_id for e in events} | {p.user_id for e in events for p in e.participants})
+    people = [(users[i].username, users[i].email, users[i].display_name) if i in users else None for i in named]
+    return hashlib.blake2b(repr((events, named, people)).encode(), digest_size=20).digest()

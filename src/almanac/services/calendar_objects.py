@@ -118,7 +118,7 @@ def list_objects(ctx: ServiceContext, *, principal: Principal, calendar_key: str
         assert calendar.id is not None
         grouped = group_objects(uow.events.list_of_calendar(calendar.id))
         users = users_of(uow, [e for master, overrides in grouped for e in (master, *overrides)])
-        return [_object(ctx, master, overrides, users) for master, overrides in grouped]
+        return [calendar_object(ctx, master, overrides, users) for master, overrides in grouped]
 
 
 def get_object(ctx: ServiceContext, *, principal: Principal, calendar_key: str, name: str) -> CalendarObject:
@@ -161,7 +161,7 @@ def put_object(
         if if_match is not None:
             if current is None:
                 raise PreconditionFailedError(N_("The calendar object %(name)s does not exist."), name=name)
-            if_match.require(_object(ctx, existing[0], existing[1:], users_of(uow, existing)).etag)
+            if_match.require(calendar_object(ctx, existing[0], existing[1:], users_of(uow, existing)).etag)
         if current is not None and current.uid != parsed.uid:
             raise UidConflictError(
                 N_("The calendar object %(name)s holds the UID %(uid)s; a PUT cannot change it."),
@@ -176,7 +176,9 @@ def put_object(
         outcome = store_object(
             ctx, uow, calendar, principal, parsed, existing, dav_name=None if name == default_name else name
         )
-        result = _object(ctx, outcome.master, outcome.overrides, users_of(uow, [outcome.master, *outcome.overrides]))
+        result = calendar_object(
+            ctx, outcome.master, outcome.overrides, users_of(uow, [outcome.master, *outcome.overrides])
+        )
         uow.commit()
     announce(ctx, outcome.due_at)
     return result, current is None
@@ -195,7 +197,7 @@ def delete_object(
             raise NotFoundError(kind="event", id=name)
         events = uow.events.list_by_uid(calendar.id, current.uid, for_update=True)
         if if_match is not None:
-            if_match.require(_object(ctx, events[0], events[1:], users_of(uow, events)).etag)
+            if_match.require(calendar_object(ctx, events[0], events[1:], users_of(uow, events)).etag)
         # The change log (CalDAV sync) records the object's deletion in this same transaction.
         record_event_change(ctx, uow, events[0], calendar_id=calendar.id, kind=ChangeKind.DELETED)
         due = None
@@ -293,7 +295,10 @@ def users_of(uow: UnitOfWork, events: Sequence[Event]) -> dict[int, User]:
     return {user.id: user for user in uow.users.list_by_ids(ids) if user.id is not None}
 
 
-def _object(ctx: ServiceContext, master: Event, overrides: Sequence[Event], users: dict[int, User]) -> CalendarObject:
+def calendar_object(
+    ctx: ServiceContext, master: Event, overrides: Sequence[Event], users: dict[int, User]
+) -> CalendarObject:
+    """The calendar object of a master and its overrides, as a client reads it."""
     data = codec_of(ctx).calendar_object(master, overrides, users=users)
     changed = [e.updated_at for e in (master, *overrides) if e.updated_at is not None]
     return CalendarObject(
@@ -313,7 +318,7 @@ def _current(ctx: ServiceContext, uow: UnitOfWork, calendar: Calendar, name: str
     if current is None:
         raise NotFoundError(kind="event", id=name)
     events = uow.events.list_by_uid(calendar.id, current.uid)
-    return _object(ctx, events[0], events[1:], users_of(uow, events))
+    return calendar_object(ctx, events[0], events[1:], users_of(uow, events))
 
 
 @dataclass(frozen=True)

@@ -371,6 +371,31 @@ class SqlEventRepository:
             found = self._one(default, for_update=for_update)
         return found
 
+    def list_objects_of(
+        self, calendar_id: int, *, master_ids: Sequence[int] = (), names: Sequence[str] = ()
+    ) -> list[Event]:
+        wanted: list[ColumnElement[bool]] = []
+        if master_ids:
+            wanted.append(EventRow.id.in_(list(master_ids)))
+        if names:
+            default_uids = [name.removesuffix(".ics") for name in names if name.endswith(".ics")]
+            wanted.append(EventRow.dav_name.in_(list(names)))
+            wanted.append(and_(EventRow.dav_name.is_(None), EventRow.uid.in_(default_uids)))
+        if not wanted:
+            return []
+        masters_query = select(EventRow).where(
+            EventRow.calendar_id == calendar_id, EventRow.series_id.is_(None), or_(*wanted)
+        )
+        masters = list(self._session.scalars(masters_query))
+        overrides: list[EventRow] = []
+        if masters:
+            overrides_query = select(EventRow).where(EventRow.series_id.in_([m.id for m in masters]))
+            overrides = list(self._session.scalars(overrides_query))
+        rows = sorted(
+            [*masters, *overrides], key=lambda r: (r.uid, r.series_id is not None, r.recurrence_key or "", r.id)
+        )
+        return [_event(row) for row in rows]
+
     def overridden_ids(self, series_ids: Sequence[int]) -> dict[int, set[RecurrenceId]]:
         found: dict[int, set[RecurrenceId]] = {}
         if not series_ids:
