@@ -8,7 +8,7 @@ rolls everything back.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -504,4 +504,13 @@ class UnitOfWork(Protocol):
     def rollback(self) -> None: ...
 
 
-UnitOfWorkFactory = Callable[[], UnitOfWork]
+class UnitOfWorkFactory(Protocol):
+    """Makes a fresh unit of work per use case.
+
+    ``read_only=True`` promises the use case will not write: the backend may then
+    run it without taking the write lock (SQLite: a deferred transaction, so
+    readers neither wait for writers nor make them wait), and ``commit`` on it
+    is a programming error.
+    """
+
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork: ...

@@ -95,7 +95,7 @@ def sign_out(ctx: ServiceContext, *, secret: str) -> None:
 def authenticate(ctx: ServiceContext, *, secret: str) -> Principal:
     """The principal a bearer secret acts as. Refresh tokens are not bearer tokens."""
     now = ctx.clock.now()
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         token = uow.tokens.find_by_hash(hash_secret(secret))
         if token is None or token.kind is TokenKind.REFRESH or not token.is_usable(now):
             raise AuthenticationError(N_("The bearer token is invalid, expired or revoked."))
@@ -115,7 +115,7 @@ def authenticate_password(ctx: ServiceContext, *, username: str, password: str) 
     principal = _token_principal_or_none(ctx, password)
     if principal is not None and principal.username == username:
         return principal
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         user = uow.users.get_by_username(username)
         if _password_matches(ctx, user, password):
             assert user is not None

@@ -30,7 +30,7 @@ def availabilities(
     (``ALMANAC_PARTICIPANT_SEARCH``: anyone with ``all``, else the caller and
     related users), are left out alike, so the answer does not tell them apart.
     """
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         found: dict[str, User] = {}
         for name in dict.fromkeys(usernames):
             user = uow.users.get_by_username(name)

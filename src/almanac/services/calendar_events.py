@@ -90,7 +90,7 @@ def list_calendar_events(
     it is public) get all its events; anyone else gets only the events they take
     part in — an empty page, never an error.
     """
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         calendar = uow.calendars.get_by_key(calendar_key)
         if calendar is None or calendar.id is None:
             raise NotFoundError(kind="calendar", id=calendar_key)

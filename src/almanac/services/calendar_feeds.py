@@ -40,13 +40,13 @@ class CalendarFeed:
 
 def export_calendar(ctx: ServiceContext, *, principal: Principal, calendar_key: str) -> CalendarFeed:
     """The calendar's feed for a signed-in reader (viewer, or anyone when public); else NotFoundError."""
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         return _feed(ctx, uow, readable_calendar(uow, principal, calendar_key))
 
 
 def public_feed(ctx: ServiceContext, *, calendar_key: str) -> CalendarFeed:
     """The feed of a public calendar, for anyone; NotFoundError for any other calendar."""
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         calendar = uow.calendars.get_by_key(calendar_key)
         if calendar is None or not calendar.is_public:
             raise NotFoundError(kind="calendar", id=calendar_key)
@@ -55,7 +55,7 @@ def public_feed(ctx: ServiceContext, *, calendar_key: str) -> CalendarFeed:
 
 def private_feed(ctx: ServiceContext, *, calendar_key: str, secret: str) -> CalendarFeed:
     """The feed of the calendar whose private feed secret is ``secret``; NotFoundError otherwise."""
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         calendar = uow.calendars.get_by_key(calendar_key)
         expected = calendar.private_feed_hash if calendar is not None else None
         # Constant time, and a hash of the same length whether or not the calendar has a secret.

@@ -31,7 +31,7 @@ class CalendarHome:
 
 def get_principal_user(ctx: ServiceContext, *, principal: Principal, username: str) -> User:
     """The user behind a principal resource; only one's own (NotFoundError otherwise, revealing nothing)."""
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         user = uow.users.get(principal.user_id)
         if user is None or user.username != username:
             raise NotFoundError(kind="user", id=username)

@@ -45,7 +45,7 @@ def objects_in_window(
     NotFoundError unless the principal may read the calendar; raises what
     ``occurrences_reaching`` raises for a bad or too broad window.
     """
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         calendar = readable_calendar(uow, principal, calendar_key)
         assert calendar.id is not None
         reached = occurrences_reaching(ctx, uow, window_start, window_end, calendar_ids=[calendar.id])
@@ -67,7 +67,7 @@ def objects_named(
 
     NotFoundError unless the principal may read the calendar.
     """
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         calendar = readable_calendar(uow, principal, calendar_key)
         assert calendar.id is not None
         if not names:

@@ -113,7 +113,7 @@ def codec_of(ctx: ServiceContext) -> CalendarCodec:
 
 def list_objects(ctx: ServiceContext, *, principal: Principal, calendar_key: str) -> list[CalendarObject]:
     """Every calendar object of the calendar, by UID. NotFoundError unless the principal may read it."""
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         calendar = readable_calendar(uow, principal, calendar_key)
         assert calendar.id is not None
         grouped = group_objects(uow.events.list_of_calendar(calendar.id))
@@ -123,7 +123,7 @@ def list_objects(ctx: ServiceContext, *, principal: Principal, calendar_key: str
 
 def get_object(ctx: ServiceContext, *, principal: Principal, calendar_key: str, name: str) -> CalendarObject:
     """The calendar object named ``name``; NotFoundError if the calendar or the object is unknown or unreadable."""
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         calendar = readable_calendar(uow, principal, calendar_key)
         return _current(ctx, uow, calendar, name)
 

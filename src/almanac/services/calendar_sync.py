@@ -33,7 +33,7 @@ class SyncDelta:
 
 def changes_since(ctx: ServiceContext, *, principal: Principal, calendar_key: str, revision: int) -> SyncDelta:
     """The changes after ``revision``; UnknownSyncRevisionError when the calendar never had that revision."""
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         calendar = _viewable(uow, principal, calendar_key)
         assert calendar.id is not None
         current = uow.changes.revision_of(calendar.id)
@@ -44,7 +44,7 @@ def changes_since(ctx: ServiceContext, *, principal: Principal, calendar_key: st
 
 def current_revision(ctx: ServiceContext, *, principal: Principal, calendar_key: str) -> int:
     """The calendar's current revision (what an initial sync's token names)."""
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         calendar = _viewable(uow, principal, calendar_key)
         assert calendar.id is not None
         return uow.changes.revision_of(calendar.id)
@@ -57,7 +57,7 @@ def occurrences_by_object(
 
     Raises what ``occurrences_reaching`` raises for a bad or too broad window.
     """
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         calendar = _viewable(uow, principal, calendar_key)
         assert calendar.id is not None
         found: dict[str, list[EventOccurrence]] = {}

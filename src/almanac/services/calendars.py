@@ -67,14 +67,14 @@ def list_calendars(
     ctx: ServiceContext, *, principal: Principal, kinds: Collection[CalendarKind], page: PageRequest
 ) -> Page[CalendarView]:
     """The principal's calendars of the given kinds: personal, then group, then shared; by name within a kind."""
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         found = uow.calendars.list_related(principal, kinds, page)
         return Page(items=_views(uow, principal, found.items), total=found.total)
 
 
 def get_calendar(ctx: ServiceContext, *, principal: Principal, calendar_key: str) -> CalendarView:
     """The calendar if the principal may view it (spec §5.2.3: a public URL or taking part is not enough)."""
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         calendar = uow.calendars.get_by_key(calendar_key)
         if calendar is None or not can_view_calendar(principal, calendar):
             raise NotFoundError(kind="calendar", id=calendar_key)
@@ -83,7 +83,7 @@ def get_calendar(ctx: ServiceContext, *, principal: Principal, calendar_key: str
 
 def describe_calendars(ctx: ServiceContext, *, principal: Principal, calendar_ids: Sequence[int]) -> list[CalendarView]:
     """The calendars among ``calendar_ids`` that the principal may view (for embedding in other resources)."""
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         viewable = [c for c in uow.calendars.list_by_ids(calendar_ids) if can_view_calendar(principal, c)]
         return _views(uow, principal, viewable)
 

@@ -117,7 +117,7 @@ def _require_on_create(changes: EventChanges) -> None:
 
 def get_event(ctx: ServiceContext, *, principal: Principal, event_id: int) -> EventView:
     """The event, if the caller may read it; NotFoundError otherwise (existence is never hinted)."""
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         event, calendar = readable_event(uow, principal, event_id=event_id)
         return view_of(uow, event, calendar)
 
@@ -174,7 +174,7 @@ def list_events(
     Listed: events of calendars the caller may view (own, group, shared) and
     events they take part in; administrators list everything.
     """
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         found = uow.events.list_visible(principal, event_filter, order, page)
         return Page(items=views_of(uow, found.items), total=found.total)
 

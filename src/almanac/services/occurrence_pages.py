@@ -71,7 +71,7 @@ def list_occurrence_page(
     period = replace(event_filter, period_start=period_start, period_end=period_end)
     value_of = _SORT_VALUES[order.key]
     check_window(ctx, period_start, period_end)  # first, so that errors name the bounds as given
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         found = occurrences_reaching(
             ctx, uow, period_start, period_end + _INCLUSIVE_END, visible_to=principal, event_filter=period
         )

@@ -146,7 +146,7 @@ def list_series_occurrences(
     event_key: str | None = None,
 ) -> list[OccurrenceView]:
     """``readable_series_occurrences`` with the views every face renders."""
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         found = readable_series_occurrences(
             ctx, uow, principal, window_start, window_end, event_id=event_id, event_key=event_key
         )

@@ -24,7 +24,7 @@ class DuePopup:
 def due_popups(ctx: ServiceContext, *, principal: Principal) -> list[DuePopup]:
     """The caller's popup reminders that are due now and not dismissed, for occurrences that started at most
     ``POPUP_LOOKBACK`` ago (or are still ahead), oldest due first."""
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         now = ctx.clock.now()
         found: list[DuePopup] = []
         events: dict[int, Event | None] = {}

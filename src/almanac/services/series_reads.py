@@ -105,7 +105,7 @@ def _as_stored(event: Event) -> EventOccurrence:
 
 def get_event_in_series(ctx: ServiceContext, *, principal: Principal, event_key: str) -> EventInSeries:
     """The stored event if the principal may read it (NotFoundError otherwise), with its series links."""
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         event, _calendar = readable_event(uow, principal, event_key=event_key)
         return in_series(uow, principal, [_as_stored(event)])[0]
 
@@ -122,7 +122,7 @@ def list_calendar_events_in_series(
 ) -> Page[EventInSeries]:
     """``calendar_events.list_calendar_events`` with series links: stored events of one calendar starting in
     the window, masters once and not expanded (spec §5.3.2)."""
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         calendar = uow.calendars.get_by_key(calendar_key)
         if calendar is None or calendar.id is None:
             raise NotFoundError(kind="calendar", id=calendar_key)
@@ -149,7 +149,7 @@ def list_own_occurrences(
     """The occurrences of the principal's own personal calendars and their groups' calendars overlapping
     ``[window_start, window_end)`` (spec §5.3.1): series expanded, overrides in their slots; by start, then
     summary. Raises the guard-rail errors of ``occurrences_reaching``."""
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         found = occurrences_reaching(
             ctx, uow, window_start, window_end, own_calendars_of=principal, category_key=category_key
         )
@@ -162,6 +162,6 @@ def list_occurrences_of_series(
 ) -> list[EventInSeries]:
     """``occurrences.readable_series_occurrences`` with series links, by start. NotFoundError when the
     principal may not read the event."""
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         found = readable_series_occurrences(ctx, uow, principal, window_start, window_end, event_key=event_key)
         return in_series(uow, principal, found)

@@ -112,7 +112,7 @@ def create_task_in_calendar(
 
 def get_task_by_key(ctx: ServiceContext, *, principal: Principal, task_key: str) -> TaskView:
     """The task if the principal may read it, else NotFoundError."""
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         task, calendar = readable_task(uow, principal, task_key=task_key)
         return task_views(uow, [task], {calendar.id: calendar} if calendar.id is not None else None)[0]
 
@@ -173,7 +173,7 @@ def list_calendar_tasks(
     Unknown calendar → NotFoundError. Viewers of the calendar (and everyone when
     it is public) get all its tasks; anyone else only the tasks delegated to them.
     """
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         calendar = uow.calendars.get_by_key(calendar_key)
         if calendar is None or calendar.id is None:
             raise NotFoundError(kind="calendar", id=calendar_key)

@@ -20,6 +20,10 @@ def build_engine(url: str, *, echo: bool = False) -> Engine:
     return engine
 
 
+#: Execution option of the connections of read-only units of work (see storage.unit_of_work).
+READ_ONLY_OPTION = "almanac_read_only"
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -37,5 +41,10 @@ def _configure_sqlite(engine: Engine) -> None:
         # BEGIN IMMEDIATE takes the write lock up front. A deferred transaction that
         # reads and then writes fails at once with SQLITE_BUSY if another writer
         # committed in between (busy_timeout does not apply to that upgrade), which
-        # would surface as an error under concurrent writes.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # would surface as an error under concurrent writes. A unit of work that
+        # promised not to write (READ_ONLY_OPTION) begins deferred: in WAL mode it
+        # reads a snapshot without waiting for writers or holding them up.
+        if connection.get_execution_options().get(READ_ONLY_OPTION):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -19,6 +19,7 @@ from almanac.storage.attachments import SqlAttachmentRepository, SqlUploadReposi
 from almanac.storage.calendars import SqlCalendarRepository
 from almanac.storage.changes import SqlChangeLogRepository
 from almanac.storage.deliveries import SqlDeliveryRepository
+from almanac.storage.engine import READ_ONLY_OPTION
 from almanac.storage.events import SqlEventRepository
 from almanac.storage.feeds import SqlFeedRepository
 from almanac.storage.people import SqlPeopleRepository
@@ -46,9 +47,12 @@ class SqlUnitOfWork:
     uploads: SqlUploadRepository
     feeds: SqlFeedRepository
 
-    def __init__(self, session_factory: sessionmaker[Session], recurrence_limits: RecurrenceLimits) -> None:
+    def __init__(
+        self, session_factory: sessionmaker[Session], recurrence_limits: RecurrenceLimits, *, read_only: bool = False
+    ) -> None:
         self._session_factory = session_factory
         self._recurrence_limits = recurrence_limits
+        self._read_only = read_only
         self._session: Session | None = None
 
     def __enter__(self) -> Self:
@@ -82,6 +86,8 @@ class SqlUnitOfWork:
             self._session = None
 
     def commit(self) -> None:
+        if self._read_only:
+            raise RuntimeError("a read-only unit of work cannot commit; open it with ctx.uow()")
         self._require_session().commit()
 
     def rollback(self) -> None:
@@ -98,7 +104,12 @@ class SqlUnitOfWorkFactory:
 
     def __init__(self, engine: Engine, *, recurrence_limits: RecurrenceLimits | None = None) -> None:
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+        # The same pool; the option tells the SQLite "begin" hook (storage.engine) not to take the write lock.
+        reader = engine.execution_options(**{READ_ONLY_OPTION: True})
+        self._read_sessions = sessionmaker(bind=reader, expire_on_commit=False, autoflush=True)
         self._recurrence_limits = recurrence_limits or RecurrenceLimits()
 
-    def __call__(self) -> SqlUnitOfWork:
+    def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
+        if read_only:
+            return SqlUnitOfWork(self._read_sessions, self._recurrence_limits, read_only=True)
         return SqlUnitOfWork(self._sessions, self._recurrence_limits)
