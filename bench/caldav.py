@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
 _HEAD = '<?xml version="1.0" encoding="utf-8"?>\n'
@@ -40,5 +41,27 @@ def calendar_multiget(hrefs: Sequence[str]) -> bytes:
     return body.encode()
 
 
+def sync_collection(token: str) -> bytes:
+    """A sync-collection REPORT (RFC 6578 §3.2): an initial one with an empty token, else the changes since it."""
+    body = (
+        f'{_HEAD}<D:sync-collection xmlns:D="DAV:"><D:sync-token>{escape(token)}</D:sync-token>'
+        "<D:sync-level>1</D:sync-level><D:prop><D:getetag/></D:prop></D:sync-collection>"
+    )
+    return body.encode()
+
+
+def sync_token_of(multistatus: bytes) -> str:
+    """The DAV:sync-token a sync-collection answer ends with."""
+    found = ElementTree.fromstring(multistatus).find("{DAV:}sync-token")
+    if found is None or not found.text:
+        raise ValueError("the sync-collection answer carries no sync-token")
+    return found.text.strip()
+
+
+#: What the HTTP floor's copy of a sync call sends (the floor never answers a real sync).
+FLOOR_SYNC_TOKEN = "http://floor.invalid/sync/0"
+
+#: sync-collection is asked of the collection itself (RFC 6578 §3.2: Depth 0).
+SYNC_HEADERS = {"Content-Type": "application/xml; charset=utf-8", "Depth": "0"}
 REPORT_HEADERS = {"Content-Type": "application/xml; charset=utf-8", "Depth": "1"}
 MULTISTATUS = (207,)

@@ -9,7 +9,8 @@ Order of a run (each step prints its progress on stderr):
 4. start the HTTP floor (bench/http_floor.py) with each scenario's real response
    body and run the same calls against it;
 5. start each CalDAV peer, upload the hot calendar's events, run the CalDAV scenarios;
-6. run the scenarios that have a driver (the reminders worker: bench/reminders.py);
+6. run the scenarios that have a driver (the reminders worker: bench/reminders.py; the ICS import:
+   bench/ics_import.py);
 7. print one Markdown table (and each driver's own) and write bench/results/latest.json.
 """
 
@@ -68,6 +69,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument(
         "--reminders", type=int, default=2_000, help="reminders due at one instant in the reminders-lag scenario"
+    )
+    parser.add_argument(
+        "--import-events", type=int, default=100_000, help="events in the ics-import-100k scenario's file"
     )
     parser.add_argument("--reminder-workers", type=int, nargs="+", default=[1, 2], metavar="N")
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
@@ -264,7 +268,7 @@ def run_http_floor(
             scenario = entry.scenario
             if scenario.key not in canned or scenario.calls is None:
                 continue
-            real = scenario.calls(world, Target(ALMANAC, server.base_url))
+            real = scenario.calls(world, Target(ALMANAC, server.base_url, stateful=False))
             status = canned[scenario.key].status
 
             def floor_call(
@@ -285,7 +289,12 @@ def run_drivers(
     """Scenarios measured by a driver (bench.drivers) rather than a request loop; each reports its own table."""
     reports: dict[str, DriverReport] = {}
     postgres = url if url.startswith("postgresql") else None
-    options = {"reminders": args.reminders, "reminder_workers": args.reminder_workers}
+    options = {
+        "reminders": args.reminders,
+        "reminder_workers": args.reminder_workers,
+        "import_events": args.import_events,
+        "seed": args.seed,
+    }
     for entry in scenarios:
         driver = entry.scenario.driver
         if driver is None:

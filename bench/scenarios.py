@@ -23,7 +23,9 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from urllib.parse import urlencode
 
-from bench import caldav, reminders, storage_floor
+import httpx
+
+from bench import caldav, ics_import, reminders, storage_floor
 from bench.dataset import SEARCH_WORDS, Dataset, UserSpec, week_window
 from bench.drivers import DriverFor
 from bench.load import Call, CallFactory
@@ -79,6 +81,8 @@ class Target:
     base_url: str
     dav_collection: str | None = None
     dav_headers: Mapping[str, str] = field(default_factory=dict)
+    #: False for the HTTP floor, which answers canned bytes: a scenario must not set up state through it.
+    stateful: bool = True
 
 
 CallsFor = Callable[[World, Target], CallFactory]
@@ -262,6 +266,36 @@ def caldav_multiget_50(world: World, target: Target) -> CallFactory:
     return lambda worker, n: Call("REPORT", collection, headers, batches[n % len(batches)], ok=caldav.MULTISTATUS)
 
 
+#: How many objects change between the two syncs of the incremental sync scenario.
+SYNC_CHANGES = 10
+
+
+def caldav_sync_after_changes(world: World, target: Target) -> CallFactory:
+    """An incremental sync-collection after ``SYNC_CHANGES`` changes: the setup takes a token (initial sync),
+    then rewrites that many of the hot calendar's objects; every measured call asks what changed since the token.
+    """
+    collection, auth = _collection(world, target)
+    changed = world.ics[:SYNC_CHANGES]
+    if len(changed) < SYNC_CHANGES:
+        return lambda worker, n: None
+    headers = {**auth, **caldav.SYNC_HEADERS}
+    if not target.stateful:
+        body = caldav.sync_collection(caldav.FLOOR_SYNC_TOKEN)
+        return lambda worker, n: Call("REPORT", collection, headers, body, ok=caldav.MULTISTATUS)
+    with httpx.Client(base_url=target.base_url, timeout=60) as client:
+        initial = client.request(
+            "REPORT", collection, headers={**auth, **caldav.SYNC_HEADERS}, content=caldav.sync_collection("")
+        )
+        initial.raise_for_status()
+        token = caldav.sync_token_of(initial.content)
+        for uid, body in changed:
+            rewritten = body.replace(b"SUMMARY:", b"SUMMARY:Changed ", 1)
+            headers = {**auth, "Content-Type": "text/calendar; charset=utf-8"}
+            client.put(f"{collection}{uid}.ics", headers=headers, content=rewritten).raise_for_status()
+    body = caldav.sync_collection(token)
+    return lambda worker, n: Call("REPORT", collection, headers, body, ok=caldav.MULTISTATUS)
+
+
 # --- the registry ---------------------------------------------------------------------------------------
 
 SCENARIOS: tuple[Scenario, ...] = (
@@ -305,10 +339,10 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("caldav-multiget-50", "CalDAV calendar-multiget of 50", Face.CALDAV, caldav_multiget_50, peers=True),
     Scenario(
         "caldav-sync-10",
-        "CalDAV sync-collection after 10 changes",
+        f"CalDAV sync-collection after {SYNC_CHANGES} changes",
         Face.CALDAV,
-        None,
-        note="driver to write with Almanac's sync tokens",
+        caldav_sync_after_changes,
+        peers=True,
     ),
     Scenario(
         "v2-create",
@@ -330,7 +364,15 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario("exo-create", "eXo create event", Face.EXO_V1, exo_create, clients=(1, 8), unit="events/s"),
     Scenario("exo-update", "eXo update event", Face.EXO_V1, exo_update, clients=(1, 8), unit="events/s"),
-    Scenario("ics-import-100k", "ICS import of 100k events", Face.ICS_IMPORT, None, unit="s"),
+    Scenario(
+        "ics-import-100k",
+        "ICS import of 100k events",
+        Face.ICS_IMPORT,
+        None,
+        unit="s",
+        driver=ics_import.drive,
+        note="one .ics file through `almanac import`",
+    ),
     Scenario(
         "reminders-lag",
         "reminders dispatch lag",

@@ -1,0 +1,134 @@
+"""ICS import benchmark: how long ``almanac import`` takes to store N events from one .ics file.
+
+The dataset's events (the same generator as every other scenario) are written
+as one VCALENDAR, each VTIMEZONE once, and imported into a fresh store by the
+command a user runs (`almanac import FILE --calendar ID`), as one all-or-nothing
+transaction. Reports seconds, events per second and the peak RSS of the
+import process, on SQLite and, when the run has a PostgreSQL server, on a
+scratch database there.
+
+    .venv/bin/python -m bench.ics_import [--events 100000]
+
+``make bench`` runs it as its ``ics-import-100k`` scenario (``drive``), with ``--import-events`` events.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.dataset import Dataset, DatasetSpec
+from bench.drivers import DriverReport, DriverRun
+from bench.ics_export import event_ics
+from bench.reminders import drop_postgres, scratch_postgres
+
+USERNAME = "importer"
+CALENDAR = f"{USERNAME}-defaultCalendarId"
+
+
+def write_calendar_file(path: Path, events: int, seed: int) -> int:
+    """One VCALENDAR with the first ``events`` events of the dataset (each VTIMEZONE once); returns the count."""
+    dataset = Dataset(DatasetSpec(events=events, seed=seed))
+    users = {u.id: u for u in dataset.users}
+    zones: dict[str, bytes] = {}
+    bodies: list[bytes] = []
+    for event in dataset.events():
+        data = event_ics(event, users)
+        head, _, rest = data.partition(b"BEGIN:VEVENT\r\n")
+        vevent = b"BEGIN:VEVENT\r\n" + rest.removesuffix(b"END:VCALENDAR\r\n")
+        zone_start = head.find(b"BEGIN:VTIMEZONE\r\n")
+        if zone_start >= 0 and event.tzid not in zones:
+            zones[event.tzid] = head[zone_start:]
+        bodies.append(vevent)
+    with path.open("wb") as out:
+        out.write(b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Almanac//bench import//EN\r\n")
+        for zone in zones.values():
+            out.write(zone)
+        for body in bodies:
+            out.write(body)
+        out.write(b"END:VCALENDAR\r\n")
+    return len(bodies)
+
+
+def _almanac(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "almanac.cli", "--database-url", database_url, *args]
+    return subprocess.run(command, check=True, capture_output=True, text=True, env={**os.environ, "TQDM_DISABLE": "1"})
+
+
+def run(database_url: str, path: Path) -> dict[str, float]:
+    """A fresh store with one user, then the timed import; the store must be empty before."""
+    _almanac(database_url, "migrate")
+    _almanac(database_url, "user", "add", USERNAME, "--email", "importer@bench.example")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = _almanac(database_url, "import", str(path), "--calendar", CALENDAR)
+    seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if " 0 skipped" not in done.stderr:
+        raise RuntimeError(f"the import skipped objects: {done.stderr[-500:]}")
+    return {
+        "seconds": seconds,
+        "cpu_seconds": (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
+        # ru_maxrss of children is the largest of them all (KiB on Linux): the import is the largest here.
+        "peak_rss_mb": after.ru_maxrss / 1024,
+    }
+
+
+def measure(events: int, seed: int, *, workdir: Path, postgres: str | None) -> list[tuple[str, int, dict[str, float]]]:
+    path = workdir / f"import-{events}.ics"
+    count = write_calendar_file(path, events, seed)
+    print(f"ics-import: wrote {count:,} events ({path.stat().st_size / 1e6:.0f} MB) to {path}", file=sys.stderr)
+    rows = [("sqlite", count, run(f"sqlite:///{workdir / 'import.db'}", path))]
+    if postgres:
+        url, name = scratch_postgres(postgres)
+        try:
+            rows.append(("postgresql", count, run(url, path)))
+        finally:
+            drop_postgres(postgres, name)
+    return rows
+
+
+def drive(context: DriverRun) -> DriverReport:
+    events = int(context.options.get("import_events", 100_000))
+    rows = measure(events, int(context.options.get("seed", 8)), workdir=context.workdir, postgres=context.postgres_url)
+    report = DriverReport(
+        title=f"ICS import of {events:,} events (`almanac import`, one transaction)",
+        columns=("backend", "events", "seconds", "events/s", "CPU s", "peak RSS MB"),
+    )
+    for backend, count, figures in rows:
+        report.rows.append(
+            (
+                backend,
+                f"{count:,}",
+                f"{figures['seconds']:.1f}",
+                f"{count / figures['seconds']:,.0f}",
+                f"{figures['cpu_seconds']:.1f}",
+                f"{figures['peak_rss_mb']:.0f}",
+            )
+        )
+        report.data.append({"backend": backend, "events": count, **figures})
+    return report
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=8)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as directory:
+        rows = measure(
+            args.events, args.seed, workdir=Path(directory), postgres=os.environ.get("ALMANAC_BENCH_DATABASE_URL")
+        )
+    for backend, count, figures in rows:
+        print(backend, count, {k: round(v, 2) for k, v in figures.items()})
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
