@@ -154,6 +154,26 @@ def test_an_exo_retry_replays_the_first_response_and_creates_nothing(
     assert client.get(first.headers["Location"], headers=alice.headers).status_code == 200
 
 
+def test_an_exo_calendar_create_is_idempotent_too(client: TestClient, make_account: MakeAccount) -> None:
+    alice = make_account("alice")
+    headers = {**alice.headers, "Idempotency-Key": "cal-1"}
+
+    def calendars() -> int:
+        found = client.get(f"{EXO}/calendars", params={"returnSize": "true"}, headers=alice.headers)
+        return int(found.json()["size"])
+
+    before = calendars()
+    first = client.post(f"{EXO}/calendars", json={"name": "Projects"}, headers=headers)
+    assert first.status_code == 201, first.text
+    retry = client.post(f"{EXO}/calendars", json={"name": "Projects"}, headers=headers)
+    assert retry.status_code == 201
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert retry.headers["Location"] == first.headers["Location"]
+    assert calendars() == before + 1
+    assert client.post(f"{EXO}/calendars", json={"name": "Other"}, headers=headers).status_code == 422
+    assert calendars() == before + 1
+
+
 def test_one_key_on_two_paths_is_two_different_requests(client: TestClient, make_account: MakeAccount) -> None:
     alice = make_account("alice")
     assert exo_create(client, alice, "events", "k").status_code == 201
@@ -163,7 +183,8 @@ def test_one_key_on_two_paths_is_two_different_requests(client: TestClient, make
 
 def test_openapi_declares_the_header_and_its_answers(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
-    for path in (EVENTS, EXO + "/calendars/{calendar_id}/events", EXO + "/calendars/{calendar_id}/tasks"):
+    creates = ("/calendars", "/calendars/{calendar_id}/events", "/calendars/{calendar_id}/tasks")
+    for path in (EVENTS, *(EXO + create for create in creates)):
         operation = paths[path]["post"]
         assert "Idempotency-Key" in {p["name"] for p in operation["parameters"] if p["in"] == "header"}
         assert {"409", "422"} <= operation["responses"].keys()

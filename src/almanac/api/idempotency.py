@@ -26,6 +26,9 @@ REPLAY_HEADER_DOC: Final[dict[str, Any]] = {
     }
 }
 
+#: The headers of a 201 that names the created item by its Location only (the eXo face's creates).
+CREATED_HEADERS: Final[dict[str, Any]] = {"Location": {"schema": {"type": "string"}}, **REPLAY_HEADER_DOC}
+
 
 @dataclass(frozen=True)
 class IdempotencyHeader:

@@ -26,7 +26,7 @@ from almanac.api.exo_v1.rendering import (
 )
 from almanac.api.exo_v1.representations import event_json
 from almanac.api.exo_v1.schemas import EventWrite
-from almanac.api.idempotency import IDEMPOTENCY_RESPONSES, REPLAY_HEADER_DOC, IdempotencyKey, answered
+from almanac.api.idempotency import CREATED_HEADERS, IDEMPOTENCY_RESPONSES, IdempotencyKey, answered
 from almanac.domain.attachments import Attachment
 from almanac.domain.idempotency import RecordedResponse
 from almanac.domain.preconditions import entity_tag
@@ -48,7 +48,6 @@ OptionalText = Annotated[str | None, Query()]
 NOT_MODIFIED: Final[dict[int | str, dict[str, Any]]] = {
     304: {"description": "Not modified: If-None-Match names the current ETag (or If-Modified-Since is not older)."}
 }
-CREATED_HEADERS: Final[dict[str, Any]] = {"Location": {"schema": {"type": "string"}}, **REPLAY_HEADER_DOC}
 STALE: Final[dict[int | str, dict[str, Any]]] = {
     412: {
         "description": (

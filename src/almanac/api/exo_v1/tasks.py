@@ -16,7 +16,7 @@ from almanac.api.exo_v1.content_bodies import task_changes
 from almanac.api.exo_v1.content_representations import task_json
 from almanac.api.exo_v1.context import Exo, ExoRequest
 from almanac.api.exo_v1.errors import NO_CACHE
-from almanac.api.exo_v1.events import CREATED_HEADERS, NOT_MODIFIED, STALE, EventList
+from almanac.api.exo_v1.events import NOT_MODIFIED, STALE, EventList
 from almanac.api.exo_v1.rendering import (
     body,
     cacheable,
@@ -28,7 +28,7 @@ from almanac.api.exo_v1.rendering import (
     project,
 )
 from almanac.api.exo_v1.schemas import TaskWrite
-from almanac.api.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyKey, answered
+from almanac.api.idempotency import CREATED_HEADERS, IDEMPOTENCY_RESPONSES, IdempotencyKey, answered
 from almanac.domain.attachments import Attachment
 from almanac.domain.errors import InvalidInputError
 from almanac.domain.idempotency import RecordedResponse
