@@ -137,6 +137,7 @@ def build_container(
             recurrence=recurrence_limits,
         ),
         window_max_events=settings.window_max_events,
+        idempotency_ttl=timedelta(hours=settings.idempotency_ttl_hours),
         calendar_codec=ICalendarCodec(cache_size=settings.calendar_object_cache_size),
         tokens=TokenPolicy(
             access_ttl=timedelta(seconds=settings.access_token_ttl),

@@ -111,6 +111,9 @@ class Settings(BaseSettings):
     smtp_messages_per_connection: Annotated[int, Field(gt=0, le=100_000)] = 100
     webhook_timeout: Annotated[float, Field(gt=0, le=60)] = 5.0
 
+    # Hours an Idempotency-Key of a create (and the response it got) is kept for retries.
+    idempotency_ttl_hours: Annotated[int, Field(gt=0, le=24 * 365)] = 24
+
     public_base_url: str | None = Field(
         default=None,
         description="The external base URL (scheme://host[:port]); links are built from the request when unset.",

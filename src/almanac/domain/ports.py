@@ -19,6 +19,7 @@ from almanac.domain.changes import Change, ChangeKind
 from almanac.domain.deliveries import Delivery, DeliveryAttempt, DeliveryStatus
 from almanac.domain.events import Event
 from almanac.domain.feeds import Feed
+from almanac.domain.idempotency import IdempotencyRecord
 from almanac.domain.notices import DeliveryReceipt, Notice
 from almanac.domain.people import SearchScope
 from almanac.domain.queries import EventFilter, EventOrder, Page, PageRequest
@@ -430,6 +431,20 @@ class FeedRepository(Protocol):
     def delete(self, feed_id: int) -> None: ...
 
 
+class IdempotencyRepository(Protocol):
+    """Used Idempotency-Keys with the response of their first request (``domain.idempotency``)."""
+
+    def get(self, user_id: int, key: str, *, now: datetime) -> IdempotencyRecord | None:
+        """The user's record of ``key`` if it has not expired at ``now``."""
+        ...
+
+    def add(self, record: IdempotencyRecord, *, now: datetime) -> bool:
+        """Keep the record; False (nothing kept) when the user's key is already held by a record that has not
+        expired at ``now``, waiting for a concurrent transaction holding it to end. The user's expired records
+        are removed on the way."""
+        ...
+
+
 class Channel(Protocol):
     """A way to deliver a notice (email, popup, webhook). Raises ``DeliveryFailure`` when the peer refuses."""
 
@@ -492,6 +507,9 @@ class UnitOfWork(Protocol):
 
     @property
     def feeds(self) -> FeedRepository: ...
+
+    @property
+    def idempotency(self) -> IdempotencyRepository: ...
 
     def __enter__(self) -> Self: ...
 

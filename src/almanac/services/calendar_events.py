@@ -25,6 +25,7 @@ from almanac.domain.users import Principal
 from almanac.services.attachment_files import AttachmentOwner, UploadReference, apply_upload_references
 from almanac.services.context import ServiceContext
 from almanac.services.events import (
+    BeforeCommit,
     EventChanges,
     EventView,
     Unset,
@@ -49,12 +50,15 @@ def create_event_in_calendar(
     rejected: InvalidInputError | None = None,
     uploads: Sequence[UploadReference] | None = None,
     recurrence_of: RecurrenceOf | None = None,
+    on_created: BeforeCommit | None = None,
 ) -> EventView:
     """Create an event (spec §5.3.3). Checks in order: unknown calendar (NotFoundError), ``rejected``,
     edit permission (PermissionDeniedError), then the event rules (InvalidInputError: ``from`` strictly
     before ``to``, then the limits of ``check_event``), then ``uploads`` (eXo ``uploadResources``, see
     ``attachment_files.apply_upload_references``). ``summary``, ``starts_at`` and ``ends_at`` must be set.
-    ``recurrence_of`` builds the event's recurrence from its final start and zone (see ``series``)."""
+    ``recurrence_of`` builds the event's recurrence from its final start and zone (see ``series``).
+    ``on_created`` runs on the stored event in the same unit of work, after the uploads and before the commit
+    (e.g. keeping an Idempotency-Key); what it raises refuses the create."""
     with ctx.uow() as uow:
         calendar = uow.calendars.get_by_key(calendar_key)
         if calendar is None or calendar.id is None:
@@ -71,7 +75,15 @@ def create_event_in_calendar(
             event.recurrence = recurrence_of(event)
         check_start_before_end(event)
         check_event(event, ctx.event_limits)
-        return store_new_event(ctx, uow, event, calendar, before_commit=attaching_uploads(ctx, principal, uploads))
+        attach = attaching_uploads(ctx, principal, uploads)
+
+        def finish(uow: UnitOfWork, stored: Event) -> None:
+            if attach is not None:
+                attach(uow, stored)
+            if on_created is not None:
+                on_created(uow, stored)
+
+        return store_new_event(ctx, uow, event, calendar, before_commit=finish)
 
 
 def list_calendar_events(

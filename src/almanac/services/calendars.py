@@ -9,7 +9,7 @@ including an empty permission list, which clears it (eXo cannot clear them).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 
 from almanac.domain.calendars import Calendar, new_calendar_key
@@ -95,6 +95,7 @@ def create_calendar(
     draft: CalendarDraft,
     rejected: InvalidInputError | None = None,
     key: str | None = None,
+    on_created: Callable[[UnitOfWork, CalendarView], object] | None = None,
 ) -> CalendarView:
     """Create a personal or (when ``groups`` is non-empty) a group calendar (spec §5.2.2).
 
@@ -103,7 +104,8 @@ def create_calendar(
     its groups, a personal one must be owned by the principal
     (PermissionDeniedError). ``name`` defaults to "calendar", ``owner`` to the principal.
     ``key`` (a CalDAV client's choice of collection name) defaults to a new opaque
-    key; one already taken is a ConflictError.
+    key; one already taken is a ConflictError. ``on_created`` runs on the stored calendar's view in the
+    same unit of work, before the commit (e.g. keeping an Idempotency-Key); what it raises refuses the create.
     """
     if rejected is not None:
         raise rejected
@@ -123,6 +125,8 @@ def create_calendar(
         calendar.created_at = calendar.updated_at = now
         stored = uow.calendars.add(calendar)
         view = _views(uow, principal, [stored])[0]
+        if on_created is not None:
+            on_created(uow, view)
         uow.commit()
         return view
 

@@ -71,3 +71,5 @@ class ServiceContext:
     sniffer: ContentSniffer = field(default_factory=NoSniffing)
     # Reads and writes iCalendar (almanac.ical, wired by bootstrap); only calendar-object use cases need it.
     calendar_codec: CalendarCodec | None = None
+    # How long an Idempotency-Key and the response of its first request are kept (services.idempotency).
+    idempotency_ttl: timedelta = timedelta(hours=24)

@@ -88,13 +88,20 @@ Due = datetime | None
 
 
 def create_event(
-    ctx: ServiceContext, *, principal: Principal, changes: EventChanges | ChangesFor, calendar_key: str | None = None
+    ctx: ServiceContext,
+    *,
+    principal: Principal,
+    changes: EventChanges | ChangesFor,
+    calendar_key: str | None = None,
+    on_created: Callable[[UnitOfWork, EventView], object] | None = None,
 ) -> EventView:
     """Create an event in ``calendar_key`` (default: the caller's default calendar).
 
     ``summary``, ``starts_at`` and ``ends_at`` are required. Raises NotFoundError
     (calendar unknown or unreadable), PermissionDeniedError (readable, not
-    editable), InvalidInputError (every broken rule at once).
+    editable), InvalidInputError (every broken rule at once). ``on_created`` runs
+    on the stored event's view inside the same unit of work, before the commit
+    (e.g. keeping an Idempotency-Key); what it raises refuses the create.
     """
     if isinstance(changes, EventChanges):
         _require_on_create(changes)
@@ -106,7 +113,12 @@ def create_event(
             _require_on_create(changes)
         apply_changes(uow, event, changes)
         check_event(event, ctx.event_limits)
-        return store_new_event(ctx, uow, event, calendar)
+        if on_created is None:
+            return store_new_event(ctx, uow, event, calendar)
+        stored, due = stage_new_event(ctx, uow, event, calendar)
+        view = view_of(uow, stored, calendar)
+        on_created(uow, view)
+        return _committed(ctx, uow, due, view)
 
 
 def _require_on_create(changes: EventChanges) -> None:

@@ -12,7 +12,7 @@ fails (eXo stores a half-applied update and answers 200, spec §8 item 17).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Final
@@ -22,6 +22,7 @@ from almanac.domain.errors import N_, InvalidInputError, NotFoundError, Permissi
 from almanac.domain.events import Priority, Reminder
 from almanac.domain.permissions import can_edit_calendar, can_view_calendar
 from almanac.domain.ports import UnitOfWork
+from almanac.domain.preconditions import TASK_CHANGED, IfMatch, entity_tag
 from almanac.domain.queries import Page, PageRequest
 from almanac.domain.tasks import Task, TaskStatus, can_read_task, check_task
 from almanac.domain.users import Principal, User
@@ -69,10 +70,13 @@ def create_task_in_calendar(
     calendar_key: str,
     changes: TaskChanges,
     rejected: InvalidInputError | None = None,
+    on_created: Callable[[UnitOfWork, TaskView], object] | None = None,
 ) -> TaskView:
     """Create a task (spec §5.6.2). Checks in order: unknown calendar (NotFoundError), ``rejected``, edit
     permission (PermissionDeniedError), start strictly before due, delegates are users, the task limits, then
-    ``uploads`` (InvalidInputError, AttachmentTooLargeError). ``summary``, ``starts_at``, ``due_at`` must be set."""
+    ``uploads`` (InvalidInputError, AttachmentTooLargeError). ``summary``, ``starts_at``, ``due_at`` must be set.
+    ``on_created`` runs on the stored task's view in the same unit of work, before the commit (e.g. keeping
+    an Idempotency-Key); what it raises refuses the create."""
     with ctx.uow() as uow:
         calendar = uow.calendars.get_by_key(calendar_key)
         if calendar is None or calendar.id is None:
@@ -106,6 +110,8 @@ def create_task_in_calendar(
         if not isinstance(changes.uploads, Unset):
             apply_upload_references(ctx, uow, principal, AttachmentOwner(task_id=stored.id), changes.uploads)
         view = task_views(uow, [stored], {calendar.id: calendar})[0]
+        if on_created is not None:
+            on_created(uow, view)
         uow.commit()
         return view
 
@@ -124,14 +130,18 @@ def update_task_by_key(
     task_key: str,
     changes: TaskChanges,
     rejected: InvalidInputError | None = None,
+    if_match: IfMatch | None = None,
 ) -> TaskView:
     """Change a task (spec §5.6.4, validated first). Checks in order: unknown or unreadable (NotFoundError),
-    edit permission (PermissionDeniedError), ``rejected``, start strictly before due, delegates, limits,
-    uploads. Fields left UNSET keep their values; a refused change stores nothing."""
+    edit permission (PermissionDeniedError), ``if_match`` (PreconditionFailedError), ``rejected``, start
+    strictly before due, delegates, limits, uploads. Fields left UNSET keep their values; a refused change
+    stores nothing. The If-Match check and the write are one transaction on the locked row."""
     with ctx.uow() as uow:
         task, calendar = readable_task(uow, principal, task_key=task_key, for_update=True)
         if not can_edit_calendar(principal, calendar):
             raise PermissionDeniedError()
+        if if_match is not None:
+            if_match.require(entity_tag(task), changed=TASK_CHANGED)
         if rejected is not None:
             raise rejected
         now = ctx.clock.now()
@@ -146,13 +156,17 @@ def update_task_by_key(
         return view
 
 
-def delete_task_by_key(ctx: ServiceContext, *, principal: Principal, task_key: str) -> None:
+def delete_task_by_key(
+    ctx: ServiceContext, *, principal: Principal, task_key: str, if_match: IfMatch | None = None
+) -> None:
     """Delete a task with its attachments: NotFoundError if unknown or unreadable, PermissionDeniedError if not
-    an editor of its calendar."""
+    an editor of its calendar, PreconditionFailedError if ``if_match`` no longer holds."""
     with ctx.uow() as uow:
         task, calendar = readable_task(uow, principal, task_key=task_key, for_update=True)
         if not can_edit_calendar(principal, calendar):
             raise PermissionDeniedError()
+        if if_match is not None:
+            if_match.require(entity_tag(task), changed=TASK_CHANGED)
         assert task.id is not None
         uow.tasks.delete(task.id)
         uow.commit()

@@ -342,6 +342,23 @@ class ServerSecretRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class IdempotencyKeyRow(Base):
+    """A used Idempotency-Key of one user with the response of its first request (migration 0013_idempotency)."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(Id, ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(Text)
+    status: Mapped[int] = mapped_column(SmallInteger)
+    headers: Mapped[dict[str, str]] = mapped_column(JSON)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
 # --- tasks, attachments, uploads, feeds (eXo v1 content; migration 0007_exo_content) --------------------
 
 

@@ -22,6 +22,7 @@ from almanac.storage.deliveries import SqlDeliveryRepository
 from almanac.storage.engine import READ_ONLY_OPTION
 from almanac.storage.events import SqlEventRepository
 from almanac.storage.feeds import SqlFeedRepository
+from almanac.storage.idempotency import SqlIdempotencyRepository
 from almanac.storage.people import SqlPeopleRepository
 from almanac.storage.secrets import SqlSecretRepository
 from almanac.storage.tasks import SqlTaskRepository
@@ -46,6 +47,7 @@ class SqlUnitOfWork:
     attachments: SqlAttachmentRepository
     uploads: SqlUploadRepository
     feeds: SqlFeedRepository
+    idempotency: SqlIdempotencyRepository
 
     def __init__(
         self, session_factory: sessionmaker[Session], recurrence_limits: RecurrenceLimits, *, read_only: bool = False
@@ -73,6 +75,7 @@ class SqlUnitOfWork:
         self.attachments = SqlAttachmentRepository(session)
         self.uploads = SqlUploadRepository(session)
         self.feeds = SqlFeedRepository(session)
+        self.idempotency = SqlIdempotencyRepository(session)
         return self
 
     def __exit__(

@@ -26,6 +26,7 @@ from almanac.domain.errors import (
     RateLimitedError,
     TooLargeError,
 )
+from almanac.domain.idempotency import IdempotencyKeyReusedError
 
 STATUS: Final[StatusTable] = [
     (InvalidInputError, 400),
@@ -34,6 +35,7 @@ STATUS: Final[StatusTable] = [
     (NotFoundError, 404),
     (MethodNotAllowedError, 405),
     (ConflictError, 409),
+    (IdempotencyKeyReusedError, 422),
     (PreconditionFailedError, 412),
     (TooLargeError, 413),
     (RateLimitedError, 429),

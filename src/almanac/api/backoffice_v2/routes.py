@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
 
 from almanac.api.auth import BearerPrincipal, Services
 from almanac.api.backoffice_v2.parameters import (
@@ -28,6 +29,7 @@ from almanac.api.backoffice_v2.schemas import (
 )
 from almanac.api.backoffice_v2.timing import changes_with_timing, create_sent
 from almanac.api.conditional import entity_tags, if_match
+from almanac.api.idempotency import IDEMPOTENCY_RESPONSES, REPLAY_HEADER_DOC, IdempotencyKey, answered
 from almanac.api.wire import (
     WIRE_TEMPLATES,
     checked_text,
@@ -38,12 +40,15 @@ from almanac.api.wire import (
 )
 from almanac.config import Settings
 from almanac.domain.errors import N_, InvalidInputError, NotFoundError, Problem
+from almanac.domain.idempotency import RecordedResponse
 from almanac.domain.preconditions import entity_tag, none_match
 from almanac.domain.queries import EventFilter
 from almanac.services import auth
 from almanac.services import events as event_service
+from almanac.services import idempotency as idempotency_service
 from almanac.services import occurrences as occurrence_service
 from almanac.services.auth import IssuedToken, TokenPair
+from almanac.services.events import EventView
 from almanac.services.occurrence_pages import list_occurrence_page
 
 router = APIRouter(prefix="/api/v2")
@@ -253,24 +258,50 @@ def get_calendar_event(
     status_code=201,
     tags=["Calendar events"],
     summary="Add a calendar event",
-    description="The body is read as JSON whatever its Content-Type. Answers 201 with a Location header.",
-    responses={**_ERRORS, 201: {"description": "Created", "headers": {"Location": {"schema": {"type": "string"}}}}},
+    description=(
+        "The body is read as JSON whatever its Content-Type. Answers 201 with a Location header and the event's "
+        "ETag. With an `Idempotency-Key`, a retry of the same request answers the first response again and "
+        "creates nothing."
+    ),
+    responses={
+        **_ERRORS,
+        **IDEMPOTENCY_RESPONSES,
+        201: {
+            "description": "Created",
+            "headers": {
+                "Location": {"schema": {"type": "string"}},
+                "ETag": {"schema": {"type": "string"}},
+                **REPLAY_HEADER_DOC,
+            },
+        },
+    },
 )
 def add_calendar_event(
-    body: EventCreate, request: Request, response: Response, services: Services, principal: BearerPrincipal
-) -> EventRead:
+    body: EventCreate, request: Request, services: Services, principal: BearerPrincipal, idempotency: IdempotencyKey
+) -> Response:
     fields: dict[str, Any] = {
         "summary": body.caption,
         "description": body.description,
         "reminders": body.notifications,
         "participant_emails": body.recipients,
     }
-    view = event_service.create_event(
-        services, principal=principal, changes=changes_with_timing(fields, body, create_sent(body))
+    changes = changes_with_timing(fields, body, create_sent(body))
+
+    def respond(view: EventView) -> RecordedResponse:
+        location = str(request.url_for("get_calendar_event", eventId=str(view.event.id)))
+        content = event_read(view).model_dump(mode="json", by_alias=True, exclude_unset=True)
+        headers = {"Content-Type": "application/json", "ETag": entity_tag(view.event), "Location": location}
+        return RecordedResponse(201, headers, bytes(JSONResponse(content).body))
+
+    answer = idempotency_service.create_once(
+        services,
+        request=idempotency.of(principal),
+        create=lambda record: event_service.create_event(
+            services, principal=principal, changes=changes, on_created=record
+        ),
+        respond=respond,
     )
-    response.headers["ETag"] = entity_tag(view.event)
-    response.headers["Location"] = str(request.url_for("get_calendar_event", eventId=str(view.event.id)))
-    return event_read(view)
+    return answered(answer)
 
 
 def update_calendar_event(

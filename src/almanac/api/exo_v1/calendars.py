@@ -22,10 +22,13 @@ from almanac.api.exo_v1.rendering import (
 )
 from almanac.api.exo_v1.representations import calendar_json
 from almanac.api.exo_v1.schemas import CalendarWrite
+from almanac.api.idempotency import CREATED_HEADERS, IDEMPOTENCY_RESPONSES, IdempotencyKey, answered
 from almanac.domain.errors import NotFoundError
+from almanac.domain.idempotency import RecordedResponse
 from almanac.domain.queries import PageRequest
 from almanac.domain.sharing import KIND_ORDER, CalendarKind
 from almanac.services import calendars as calendar_service
+from almanac.services import idempotency as idempotency_service
 
 router = APIRouter(tags=["eXo calendars"])
 
@@ -67,10 +70,24 @@ def list_calendars(
     return body(envelope(data, offset=paging.offset, limit=paging.limit, size=size), callback=callback, headers=headers)
 
 
-@router.post("/calendars", status_code=201, summary="Create a personal or group calendar")
-def create_calendar(exo: Exo, payload: Annotated[CalendarWrite, Body()]) -> Response:
-    view = calendar_service.create_calendar(exo.services, principal=exo.principal, draft=calendar_draft(payload))
-    return empty(201, {"Location": exo.hrefs.calendar(view.calendar.key)})
+@router.post(
+    "/calendars",
+    status_code=201,
+    summary="Create a personal or group calendar",
+    description="With an `Idempotency-Key`, a retry of the same request answers the first response again.",
+    responses={**IDEMPOTENCY_RESPONSES, 201: {"description": "Created", "headers": CREATED_HEADERS}},
+)
+def create_calendar(exo: Exo, payload: Annotated[CalendarWrite, Body()], idempotency: IdempotencyKey) -> Response:
+    draft = calendar_draft(payload)
+    answer = idempotency_service.create_once(
+        exo.services,
+        request=idempotency.of(exo.principal),
+        create=lambda record: calendar_service.create_calendar(
+            exo.services, principal=exo.principal, draft=draft, on_created=record
+        ),
+        respond=lambda view: RecordedResponse(201, {"Location": exo.hrefs.calendar(view.calendar.key)}),
+    )
+    return answered(answer, dict(NO_CACHE))
 
 
 @router.get("/calendars/{calendar_id}", summary="One calendar the caller may view")

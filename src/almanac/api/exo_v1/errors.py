@@ -29,6 +29,7 @@ from almanac.domain.errors import (
     RateLimitedError,
     TooLargeError,
 )
+from almanac.domain.idempotency import IdempotencyKeyReusedError
 from almanac.domain.sharing import PersonalCalendarChangeError
 
 NO_CACHE: Final = {"Cache-Control": "no-cache, no-store"}
@@ -42,6 +43,7 @@ STATUS: Final[StatusTable] = [
     (NotFoundError, 404),
     (MethodNotAllowedError, 405),
     (ConflictError, 409),
+    (IdempotencyKeyReusedError, 422),
     (PreconditionFailedError, 412),
     (TooLargeError, 413),
     (RateLimitedError, 429),

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Body, Depends, Query, Response
 
+from almanac.api.conditional import if_match
 from almanac.api.exo_v1 import query as q
 from almanac.api.exo_v1.bodies import event_draft
 from almanac.api.exo_v1.content_bodies import upload_references
@@ -25,11 +26,15 @@ from almanac.api.exo_v1.rendering import (
 )
 from almanac.api.exo_v1.representations import event_json
 from almanac.api.exo_v1.schemas import EventWrite
+from almanac.api.idempotency import CREATED_HEADERS, IDEMPOTENCY_RESPONSES, IdempotencyKey, answered
 from almanac.domain.attachments import Attachment
+from almanac.domain.idempotency import RecordedResponse
+from almanac.domain.preconditions import entity_tag
 from almanac.domain.queries import Page, PageRequest
 from almanac.services import attachments as attachment_service
 from almanac.services import calendar_events as event_service
 from almanac.services import calendars as calendar_service
+from almanac.services import idempotency as idempotency_service
 from almanac.services import series
 from almanac.services import series_reads as reads
 from almanac.services.calendars import CalendarView
@@ -38,6 +43,19 @@ from almanac.services.series_reads import EventInSeries
 router = APIRouter(tags=["eXo events"])
 
 OptionalText = Annotated[str | None, Query()]
+
+#: The conditional answers of a stored event or task (OpenAPI ``responses``), shared with the task routes.
+NOT_MODIFIED: Final[dict[int | str, dict[str, Any]]] = {
+    304: {"description": "Not modified: If-None-Match names the current ETag (or If-Modified-Since is not older)."}
+}
+STALE: Final[dict[int | str, dict[str, Any]]] = {
+    412: {
+        "description": (
+            "If-Match given and the item no longer carries that ETag (a malformed If-Match matches nothing); "
+            'nothing is changed. Body: {"message", "developerMessage": "precondition_failed"}.'
+        )
+    }
+}
 
 
 @dataclass(frozen=True)
@@ -107,22 +125,43 @@ def list_own_events(exo: Exo, query: EventList) -> Response:
     return _collection(exo, _page(found, query.paging), query)
 
 
-@router.post("/calendars/{calendar_id}/events", status_code=201, summary="Create an event in a calendar")
-def create_event(exo: Exo, calendar_id: str, payload: Annotated[EventWrite, Body()]) -> Response:
+@router.post(
+    "/calendars/{calendar_id}/events",
+    status_code=201,
+    summary="Create an event in a calendar",
+    description="With an `Idempotency-Key`, a retry of the same request answers the first response again.",
+    responses={**IDEMPOTENCY_RESPONSES, 201: {"description": "Created", "headers": CREATED_HEADERS}},
+)
+def create_event(
+    exo: Exo, calendar_id: str, payload: Annotated[EventWrite, Body()], idempotency: IdempotencyKey
+) -> Response:
     draft = event_draft(payload, tzid=exo.principal.tzid, now=exo.services.clock.now(), creating=True)
-    view = event_service.create_event_in_calendar(
+    answer = idempotency_service.create_once(
         exo.services,
-        principal=exo.principal,
-        calendar_key=calendar_id,
-        changes=draft.changes,
-        rejected=draft.problem,
-        recurrence_of=draft.recurrence_of,
-        uploads=upload_references(payload.uploadResources),
+        request=idempotency.of(exo.principal),
+        create=lambda record: (
+            event_service.create_event_in_calendar(
+                exo.services,
+                principal=exo.principal,
+                calendar_key=calendar_id,
+                changes=draft.changes,
+                rejected=draft.problem,
+                recurrence_of=draft.recurrence_of,
+                uploads=upload_references(payload.uploadResources),
+                on_created=record,
+            ).event
+        ),
+        respond=lambda event: RecordedResponse(201, {"Location": exo.hrefs.event(event.key)}),
     )
-    return empty(201, {"Location": exo.hrefs.event(view.event.key)})
+    return answered(answer, dict(NO_CACHE))
 
 
-@router.get("/events/{event_id}", summary="One event the caller may read")
+@router.get(
+    "/events/{event_id}",
+    summary="One event the caller may read",
+    description="Carries a strong `ETag` (the same for the same stored version); If-None-Match naming it: 304.",
+    responses=NOT_MODIFIED,
+)
 def get_event(
     exo: Exo,
     event_id: str,
@@ -133,15 +172,25 @@ def get_event(
     callback = q.jsonp(jsonp)
     item = reads.get_event_in_series(exo.services, principal=exo.principal, event_key=event_id)
     updated_at = item.event.updated_at
-    headers = cacheable(exo.settings.exo_cache_max_age, updated_at)
-    unchanged = not_modified(exo.request, updated_at, headers)
+    tag = entity_tag(item.event)
+    headers = {**cacheable(exo.settings.exo_cache_max_age, updated_at), "ETag": tag}
+    unchanged = not_modified(exo.request, updated_at, headers, etag=tag)
     if unchanged is not None:
         return unchanged
     rendered = _render(exo, [item], q.expand(expand))[0]
     return body(project(rendered, q.fields(fields)), callback=callback, headers=headers)
 
 
-@router.put("/events/{event_id}", summary="Change an event, one occurrence, this and following, or a whole series")
+@router.put(
+    "/events/{event_id}",
+    summary="Change an event, one occurrence, this and following, or a whole series",
+    description=(
+        "With `If-Match`, the change is made only if the addressed event still carries that ETag (else 412, "
+        "nothing changed); the check and the write are one transaction. The answer carries the event's new ETag "
+        "when the stored result is the addressed event."
+    ),
+    responses=STALE,
+)
 def update_event(
     exo: Exo,
     event_id: str,
@@ -155,33 +204,36 @@ def update_event(
     draft = event_draft(payload, tzid=exo.principal.tzid, now=exo.services.clock.now(), creating=False)
     ctx, me, key, target = exo.services, exo.principal, event_id, payload.calendarId
     changes, problem, check, occurrence = draft.changes, draft.problem, draft.check, payload.recurrenceId
+    condition = if_match(exo.request.headers.get("if-match"))
     if update_type is None:
-        series.update_event_in_series(
+        view = series.update_event_in_series(
             ctx,
             principal=me,
             event_key=key,
             changes=changes,
             target_calendar_key=target,
             recurrence_of=draft.recurrence_of,
+            if_match=condition,
             rejected=problem,
             check=check,
             before_commit=event_service.attaching_uploads(ctx, me, upload_references(payload.uploadResources)),
         )
     elif update_type == "ONE":
         # An occurrence cannot repeat itself: the body's repeat (eXo clients send the master's) is ignored.
-        series.detach_occurrence(
+        view = series.detach_occurrence(
             ctx,
             principal=me,
             event_key=key,
             occurrence_key=occurrence,
             changes=changes,
             target_calendar_key=target,
+            if_match=condition,
             rejected=problem,
             check=check,
         )
     else:
         edit = series.split_series if update_type == "FOLLOWING" else series.update_series
-        edit(
+        view = edit(
             ctx,
             principal=me,
             event_key=key,
@@ -189,20 +241,34 @@ def update_event(
             changes=changes,
             target_calendar_key=target,
             recurrence_of=draft.recurrence_of,
+            if_match=condition,
             rejected=problem,
             check=check,
         )
-    return empty(200)
+    # An ETag describes the addressed resource only (RFC 9110 §9.3.4): not a new override or a new master.
+    return empty(200, {"ETag": entity_tag(view.event)} if view.event.key == key else None)
 
 
-@router.delete("/events/{event_id}", summary="Delete an event, a whole series, or one occurrence (recurrenceId)")
+@router.delete(
+    "/events/{event_id}",
+    summary="Delete an event, a whole series, or one occurrence (recurrenceId)",
+    description="With `If-Match`, only if the addressed event still carries that ETag (else 412, nothing deleted).",
+    responses=STALE,
+)
 def delete_event(exo: Exo, event_id: str, recurrenceId: OptionalText = None) -> Response:  # noqa: N803
     """A master goes with its overrides; an override, or ``recurrenceId=KEY`` on a master, cancels that
     occurrence only (eXo has no call for this, spec §4.6)."""
+    condition = if_match(exo.request.headers.get("if-match"))
     if recurrenceId is not None:
-        series.cancel_occurrence(exo.services, principal=exo.principal, event_key=event_id, occurrence_key=recurrenceId)
+        series.cancel_occurrence(
+            exo.services,
+            principal=exo.principal,
+            event_key=event_id,
+            occurrence_key=recurrenceId,
+            if_match=condition,
+        )
     else:
-        series.delete_event_in_series(exo.services, principal=exo.principal, event_key=event_id)
+        series.delete_event_in_series(exo.services, principal=exo.principal, event_key=event_id, if_match=condition)
     return empty(200)
 
 

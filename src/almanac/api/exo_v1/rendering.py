@@ -12,8 +12,10 @@ from typing import Any, Final
 
 from fastapi import Request, Response
 
+from almanac.api.conditional import entity_tags
 from almanac.api.exo_v1.errors import NO_CACHE
 from almanac.domain.errors import PreconditionFailedError
+from almanac.domain.preconditions import none_match
 
 JSON: Final = "application/json"
 JAVASCRIPT: Final = "text/javascript; charset=utf-8"
@@ -75,15 +77,23 @@ def cacheable(max_age: int, last_modified: datetime | None) -> dict[str, str]:
     return headers
 
 
-def not_modified(request: Request, last_modified: datetime | None, headers: dict[str, str]) -> Response | None:
-    """304 when ``If-Modified-Since`` is not older than the resource; PreconditionFailedError when
-    ``If-Unmodified-Since`` is. Call only after the permission check (eXo answers 304 before it, spec §1.8)."""
+def not_modified(
+    request: Request, last_modified: datetime | None, headers: dict[str, str], *, etag: str | None = None
+) -> Response | None:
+    """304 when ``If-Modified-Since`` is not older than the resource, or (given its ``etag``) when
+    ``If-None-Match`` names it; PreconditionFailedError when ``If-Unmodified-Since`` is older. A sent
+    If-None-Match decides alone (RFC 9110 §13.2.2). Call only after the permission check (eXo answers 304
+    before it, spec §1.8)."""
     if last_modified is None:
         return None
     modified = _seconds(last_modified)
     unmodified_since = _http_date(request.headers.get("if-unmodified-since"))
     if unmodified_since is not None and modified > unmodified_since:
         raise PreconditionFailedError()
+    condition = entity_tags(request.headers.get("if-none-match", "")) if etag is not None else None
+    if etag is not None and condition is not None:
+        matched = not none_match(etag, condition[0], any_tag=condition[1])
+        return Response(status_code=304, headers=headers) if matched else None
     since = _http_date(request.headers.get("if-modified-since"))
     if since is not None and modified <= since:
         return Response(status_code=304, headers=headers)

@@ -9,13 +9,14 @@ from typing import Annotated, Final
 
 from fastapi import APIRouter, Body, Query, Response
 
+from almanac.api.conditional import if_match
 from almanac.api.errors import renamed_field
 from almanac.api.exo_v1 import query as q
 from almanac.api.exo_v1.content_bodies import task_changes
 from almanac.api.exo_v1.content_representations import task_json
 from almanac.api.exo_v1.context import Exo, ExoRequest
 from almanac.api.exo_v1.errors import NO_CACHE
-from almanac.api.exo_v1.events import EventList
+from almanac.api.exo_v1.events import NOT_MODIFIED, STALE, EventList
 from almanac.api.exo_v1.rendering import (
     body,
     cacheable,
@@ -27,11 +28,15 @@ from almanac.api.exo_v1.rendering import (
     project,
 )
 from almanac.api.exo_v1.schemas import TaskWrite
+from almanac.api.idempotency import CREATED_HEADERS, IDEMPOTENCY_RESPONSES, IdempotencyKey, answered
 from almanac.domain.attachments import Attachment
 from almanac.domain.errors import InvalidInputError
+from almanac.domain.idempotency import RecordedResponse
+from almanac.domain.preconditions import entity_tag
 from almanac.domain.queries import PageRequest
 from almanac.services import attachments as attachment_service
 from almanac.services import calendars as calendar_service
+from almanac.services import idempotency as idempotency_service
 from almanac.services import tasks as task_service
 from almanac.services.calendars import CalendarView
 from almanac.services.tasks import TaskView
@@ -74,17 +79,40 @@ def list_calendar_tasks(exo: Exo, calendar_id: str, query: EventList) -> Respons
     )
 
 
-@router.post("/calendars/{calendar_id}/tasks", status_code=201, summary="Create a task in a calendar")
-def create_task(exo: Exo, calendar_id: str, payload: Annotated[TaskWrite, Body()]) -> Response:
+@router.post(
+    "/calendars/{calendar_id}/tasks",
+    status_code=201,
+    summary="Create a task in a calendar",
+    description="With an `Idempotency-Key`, a retry of the same request answers the first response again.",
+    responses={**IDEMPOTENCY_RESPONSES, 201: {"description": "Created", "headers": CREATED_HEADERS}},
+)
+def create_task(
+    exo: Exo, calendar_id: str, payload: Annotated[TaskWrite, Body()], idempotency: IdempotencyKey
+) -> Response:
     changes, problem = task_changes(payload, tzid=exo.principal.tzid, now=exo.services.clock.now(), creating=True)
     with task_fields():
-        view = task_service.create_task_in_calendar(
-            exo.services, principal=exo.principal, calendar_key=calendar_id, changes=changes, rejected=problem
+        answer = idempotency_service.create_once(
+            exo.services,
+            request=idempotency.of(exo.principal),
+            create=lambda record: task_service.create_task_in_calendar(
+                exo.services,
+                principal=exo.principal,
+                calendar_key=calendar_id,
+                changes=changes,
+                rejected=problem,
+                on_created=record,
+            ),
+            respond=lambda view: RecordedResponse(201, {"Location": exo.hrefs.task(view.task.key)}),
         )
-    return empty(201, {"Location": exo.hrefs.task(view.task.key)})
+    return answered(answer, dict(NO_CACHE))
 
 
-@router.get("/tasks/{task_id}", summary="One task the caller may read")
+@router.get(
+    "/tasks/{task_id}",
+    summary="One task the caller may read",
+    description="Carries a strong `ETag` (the same for the same stored version); If-None-Match naming it: 304.",
+    responses=NOT_MODIFIED,
+)
 def get_task(
     exo: Exo,
     task_id: str,
@@ -94,27 +122,48 @@ def get_task(
 ) -> Response:
     callback = q.jsonp(jsonp)
     view = task_service.get_task_by_key(exo.services, principal=exo.principal, task_key=task_id)
-    headers = cacheable(exo.settings.exo_cache_max_age, view.task.updated_at)
-    unchanged = not_modified(exo.request, view.task.updated_at, headers)
+    tag = entity_tag(view.task)
+    headers = {**cacheable(exo.settings.exo_cache_max_age, view.task.updated_at), "ETag": tag}
+    unchanged = not_modified(exo.request, view.task.updated_at, headers, etag=tag)
     if unchanged is not None:
         return unchanged
     rendered = _render(exo, [view], q.expand(expand))[0]
     return body(project(rendered, q.fields(fields)), callback=callback, headers=headers)
 
 
-@router.put("/tasks/{task_id}", summary="Change a task: validated first, nothing stored on a 400")
+@router.put(
+    "/tasks/{task_id}",
+    summary="Change a task: validated first, nothing stored on a 400",
+    description=(
+        "With `If-Match`, the change is made only if the task still carries that ETag (else 412, nothing "
+        "changed); the check and the write are one transaction. The answer carries the task's new ETag."
+    ),
+    responses=STALE,
+)
 def update_task(exo: Exo, task_id: str, payload: Annotated[TaskWrite, Body()]) -> Response:
     changes, problem = task_changes(payload, tzid=exo.principal.tzid, now=exo.services.clock.now(), creating=False)
     with task_fields():
-        task_service.update_task_by_key(
-            exo.services, principal=exo.principal, task_key=task_id, changes=changes, rejected=problem
+        view = task_service.update_task_by_key(
+            exo.services,
+            principal=exo.principal,
+            task_key=task_id,
+            changes=changes,
+            rejected=problem,
+            if_match=if_match(exo.request.headers.get("if-match")),
         )
-    return empty(200)
+    return empty(200, {"ETag": entity_tag(view.task)})
 
 
-@router.delete("/tasks/{task_id}", summary="Delete a task with its attachments")
+@router.delete(
+    "/tasks/{task_id}",
+    summary="Delete a task with its attachments",
+    description="With `If-Match`, only if the task still carries that ETag (else 412, nothing deleted).",
+    responses=STALE,
+)
 def delete_task(exo: Exo, task_id: str) -> Response:
-    task_service.delete_task_by_key(exo.services, principal=exo.principal, task_key=task_id)
+    task_service.delete_task_by_key(
+        exo.services, principal=exo.principal, task_key=task_id, if_match=if_match(exo.request.headers.get("if-match"))
+    )
     return empty(200)
 
 

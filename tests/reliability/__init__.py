@@ -1,0 +1,1 @@
+"""Reliability: no lost updates, idempotent retries, and the like, against the real stack."""
