@@ -18,6 +18,8 @@ import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from almanac.bootstrap import build_container
+from almanac.config import Settings
 from tests.reliability.load import EVENTS, Ledger, Writer, soak_scale
 from tests.reliability.servers import AlmanacServer, Person, add_people, server_set
 
@@ -158,3 +160,19 @@ def test_every_acknowledged_write_survives_sigkill_mid_load(database_url: str, t
         f"{acknowledged} events acknowledged, {present} present as answered, "
         f"{ledger.lost_answers} requests killed before their answer"
     )
+
+
+def test_sqlite_keeps_commits_in_a_write_ahead_log_synchronous_normal_by_default_full_on_request(
+    tmp_path: Path,
+) -> None:
+    # Those are the settings the durability statement of the README (and the module docstring) relies on.
+    for setting, expected in ((None, 1), ("FULL", 2)):
+        url = f"sqlite:///{tmp_path / f'{setting}.db'}"
+        overrides = {} if setting is None else {"sqlite_synchronous": setting}
+        container = build_container(Settings(database_url=url, **overrides))  # type: ignore[arg-type]
+        try:
+            with container.engine.connect() as connection:
+                assert connection.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
+                assert connection.exec_driver_sql("PRAGMA synchronous").scalar_one() == expected
+        finally:
+            container.close()
