@@ -45,7 +45,8 @@ def _unlimited_rate_settings() -> dict[str, str]:
     tests is deliberate, and a 429 would hide what they measure. Nothing is set for settings that do not exist."""
     values: dict[str, str] = {}
     for name, info in Settings.model_fields.items():
-        if not name.startswith("rate_limit"):
+        # A window or period made longer would make a limit stricter, not looser: only counts and switches.
+        if not name.startswith("rate_limit") or any(w in name for w in ("window", "seconds", "period")):
             continue
         kind = info.annotation
         args = typing.get_args(kind) if isinstance(kind, types.UnionType) or typing.get_origin(kind) else ()
