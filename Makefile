@@ -12,8 +12,11 @@ BENCH_SIZE ?= 10000
 BENCH_ARGS ?=
 BENCH_STAMP := $(VENV)/.bench-installed
 POSTGRES_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+SOAK_SCALE ?= 5
+SOAK_TIMEOUT ?= 1800
+SOAK_TESTS := tests/reliability/test_crash_safety.py tests/reliability/test_many_processes.py
 
-.PHONY: serve test test-postgres lint typecheck check messages bench clean
+.PHONY: serve test test-postgres soak lint typecheck check messages bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +36,14 @@ test: $(STAMP)
 ## The same suite against the local PostgreSQL.
 test-postgres: $(STAMP)
 	ALMANAC_TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+## A longer run of the crash-safety and many-process tests, on SQLite then on the local PostgreSQL: SOAK_SCALE
+## times their counts (SIGKILL rounds, writes, cross-process reads), each backend bounded by SOAK_TIMEOUT seconds.
+## Servers listen on 127.0.0.1 only. Prints the figures the README quotes.
+soak: $(STAMP)
+	ALMANAC_SOAK_SCALE=$(SOAK_SCALE) timeout $(SOAK_TIMEOUT) $(BIN)/python -m pytest -p no:randomly -p no:xdist -s -q $(SOAK_TESTS)
+	ALMANAC_SOAK_SCALE=$(SOAK_SCALE) ALMANAC_TEST_DATABASE_URL=$(POSTGRES_TEST_URL) timeout $(SOAK_TIMEOUT) \
+		$(BIN)/python -m pytest -p no:randomly -p no:xdist -s -q $(SOAK_TESTS)
 
 check: lint typecheck
 	$(BIN)/lint-imports --no-cache

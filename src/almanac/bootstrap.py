@@ -122,7 +122,9 @@ def recurrence_limits_of(settings: Settings) -> RecurrenceLimits:
 def build_container(
     settings: Settings, *, clock: Clock | None = None, passwords: PasswordHasher | None = None
 ) -> Container:
-    engine = build_engine(settings.database_url, echo=settings.database_echo)
+    engine = build_engine(
+        settings.database_url, echo=settings.database_echo, sqlite_synchronous=settings.sqlite_synchronous
+    )
     signal = WakeSignal()
     recurrence_limits = recurrence_limits_of(settings)
     services = ServiceContext(

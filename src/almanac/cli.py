@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import ValidationError
@@ -20,6 +22,9 @@ from almanac.config import Settings
 from almanac.domain.calendar_data import CalendarDataError
 from almanac.domain.errors import AlmanacError, InvalidInputError
 from almanac.services import accounts, auth, calendar_objects
+
+if TYPE_CHECKING:
+    import uvicorn
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -113,14 +118,40 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         # stopped (finishing its batch in flight) once uvicorn has shut down on SIGTERM or SIGINT.
         thread = threading.Thread(target=asyncio.run, args=(worker.run(),), name="almanac-worker")
         thread.start()
+    config = uvicorn.Config(container.web_app(), host=args.host, port=args.port, log_level=args.log_level)
     try:
-        uvicorn.run(container.web_app(), host=args.host, port=args.port, log_level=args.log_level)
+        _server_class()(config).run()
     finally:
         if worker is not None and thread is not None:
             worker.stop()
             thread.join(timeout=60)
         container.close()
     return 0
+
+
+def _server_class() -> type[uvicorn.Server]:
+    import uvicorn
+
+    class GracefulServer(uvicorn.Server):
+        """uvicorn's server, minus one step: after a graceful shutdown on SIGTERM or SIGINT, uvicorn raises the
+        signal again, which ends the process at once, before ``_serve`` has stopped the worker: a reminder in
+        flight would be sent but never recorded, and sent again once its lease expired. This one returns,
+        and the process exits 0 once the worker has finished and recorded its batch."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Generator[None, None, None]:
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            handled = (signal.SIGINT, signal.SIGTERM)
+            previous = {signum: signal.signal(signum, self.handle_exit) for signum in handled}
+            try:
+                yield
+            finally:
+                for signum, handler in previous.items():
+                    signal.signal(signum, handler)
+
+    return GracefulServer
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
         description="Any SQLAlchemy URL; the default is a SQLite file in the working directory.",
     )
     database_echo: bool = False
+    # SQLite only: NORMAL keeps every acknowledged write through a process crash; FULL also through a power
+    # loss or OS crash, with an fsync per commit (storage/engine.py).
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
 
     # Tokens (seconds). CLI-issued tokens do not expire unless api_token_ttl is set.
     access_token_ttl: PositiveInt = 3600

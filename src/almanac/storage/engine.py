@@ -8,15 +8,17 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 
-def build_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine for ``url``. SQLite gets WAL, enforced foreign keys and write-ahead locking (see below)."""
+def build_engine(url: str, *, echo: bool = False, sqlite_synchronous: str = "NORMAL") -> Engine:
+    """An engine for ``url``. SQLite gets WAL, enforced foreign keys and write-ahead locking (see below).
+
+    ``sqlite_synchronous`` (NORMAL or FULL) is SQLite's ``synchronous`` pragma; see ``_configure_sqlite``."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         return create_engine(parsed, echo=echo, pool_pre_ping=True)
     engine = create_engine(parsed, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
-    _configure_sqlite(engine)
+    _configure_sqlite(engine, synchronous=sqlite_synchronous)
     return engine
 
 
@@ -24,14 +26,22 @@ def build_engine(url: str, *, echo: bool = False) -> Engine:
 READ_ONLY_OPTION = "almanac_read_only"
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, *, synchronous: str) -> None:
+    if synchronous not in ("NORMAL", "FULL"):
+        raise ValueError(f"SQLite synchronous must be NORMAL or FULL, not {synchronous!r}")
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # WAL lets readers (other threads, other processes) read while one writer writes. Durability: a
+        # commit is in the WAL file, in the operating system's cache, before COMMIT returns, so a killed
+        # process (SIGKILL, OOM, crash) never loses an acknowledged write (tests/reliability). With NORMAL the
+        # WAL is fsynced at checkpoints only: a power loss or OS crash may lose the last commits, never
+        # corrupt the file. FULL fsyncs every commit: nothing acknowledged is lost even then, at a cost per write.
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
