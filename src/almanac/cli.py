@@ -15,6 +15,7 @@ from pathlib import Path
 from email_validator import EmailNotValidError, validate_email
 from pydantic import ValidationError
 
+from almanac.api.log_redaction import install_log_redaction
 from almanac.bootstrap import Container, build_container
 from almanac.config import Settings
 from almanac.domain.calendar_data import CalendarDataError
@@ -114,7 +115,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         thread = threading.Thread(target=asyncio.run, args=(worker.run(),), name="almanac-worker")
         thread.start()
     try:
-        uvicorn.run(container.web_app(), host=args.host, port=args.port, log_level=args.log_level)
+        config = uvicorn.Config(container.web_app(), host=args.host, port=args.port, log_level=args.log_level)
+        # After uvicorn has configured its loggers: the access log must not print private feed secrets.
+        install_log_redaction()
+        uvicorn.Server(config).run()
     finally:
         if worker is not None and thread is not None:
             worker.stop()

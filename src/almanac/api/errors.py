@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from almanac.api.i18n import Translator
+from almanac.api.log_redaction import redact
 from almanac.api.problems import from_validation_errors
 from almanac.domain.errors import N_, AlmanacError, NotFoundError
 
@@ -110,7 +111,7 @@ class ErrorResponder:
             return response
 
         async def on_unexpected(request: Request, exc: Exception) -> Response:
-            log.exception("unexpected error on %s %s", request.method, request.url.path)
+            log.exception("unexpected error on %s %s", request.method, redact(request.url.path))
             response = self.respond(request, InternalError())
             if finish_unexpected is not None:
                 finish_unexpected(request, response)
