@@ -45,9 +45,13 @@ def settings_overrides() -> dict[str, object]:
     return {}
 
 
+#: Tests make many requests at once from one address: the request rate limits are off unless a test asks.
+UNLIMITED_RATES: dict[str, object] = {"rate_limit_per_token_per_minute": 0, "rate_limit_per_address_per_minute": 0}
+
+
 @pytest.fixture
 def container(database_url: str, clock: FakeClock, settings_overrides: dict[str, object]) -> Iterator[Container]:
-    settings = Settings(database_url=database_url, **settings_overrides)  # type: ignore[arg-type]
+    settings = Settings(database_url=database_url, **{**UNLIMITED_RATES, **settings_overrides})  # type: ignore[arg-type]
     built = build_container(settings, clock=clock, passwords=Argon2PasswordHasher(time_cost=1, memory_cost=64))
     yield built
     built.close()

@@ -61,13 +61,17 @@ class Container:
     def web_app(self) -> FastAPI:
         if "web" not in self._apps:
             app = create_app(services=self.services, settings=self.settings)
+            errors = app.state.errors
             dav = dav_app.DavApp(
                 services=self.services,
                 authenticate=bearer_or_basic_principal,
                 max_resource_size=self.settings.max_body_bytes,
+                # One cap on expensive queries per process, shared by every face.
+                expensive=app.state.expensive_queries.hold,
+                describe=errors.describe,
             )
             dav_app.install(app, dav)
-            app.state.errors.register(DAV_PREFIX, dav_app.DavErrorRenderer())
+            errors.register(DAV_PREFIX, dav_app.DavErrorRenderer(errors.translator.translate))
             self._apps["web"] = app
         return self._apps["web"]
 

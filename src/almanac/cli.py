@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from email_validator import EmailNotValidError, validate_email
 from pydantic import ValidationError
 
+from almanac.api.log_redaction import install_log_redaction
 from almanac.bootstrap import Container, build_container
 from almanac.config import Settings
 from almanac.domain.calendar_data import CalendarDataError
@@ -120,6 +121,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         thread.start()
     config = uvicorn.Config(container.web_app(), host=args.host, port=args.port, log_level=args.log_level)
     try:
+        # After uvicorn.Config has configured its loggers: the access log must not print private feed secrets.
+        install_log_redaction()
         _server_class()(config).run()
     finally:
         if worker is not None and thread is not None:

@@ -18,6 +18,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_DATABASE_URL = "sqlite:///almanac.db"
 
 PositiveInt = Annotated[int, Field(gt=0)]
+#: A limit where 0 switches the guard off.
+LimitOrOff = Annotated[int, Field(ge=0)]
 
 
 class Settings(BaseSettings):
@@ -42,6 +44,20 @@ class Settings(BaseSettings):
     # Abuse limits.
     signin_max_failures: PositiveInt = 5
     signin_window_seconds: PositiveInt = 60
+    # Request rates, per process (token buckets in memory: N processes behind a balancer allow N times as
+    # much). A request with an Authorization header counts against a hash of its credentials, any other
+    # against its client address; 0 switches a limit off. The burst is how many requests may come at once.
+    rate_limit_per_token_per_minute: LimitOrOff = 600
+    rate_limit_per_address_per_minute: LimitOrOff = 300
+    rate_limit_burst: Annotated[int, Field(gt=0, le=100_000)] = 100
+    # Expensive queries (expansions, exports, feeds, CalDAV REPORT and Depth: 1 PROPFIND) running at once
+    # per process; one more waits up to expensive_query_wait_seconds, then gets 503. 0 switches the cap off.
+    max_concurrent_expensive_queries: Annotated[int, Field(ge=0, le=10_000)] = 4
+    expensive_query_wait_seconds: Annotated[float, Field(ge=0, le=60)] = 2.0
+
+    # Security headers: Strict-Transport-Security is sent only when set (e.g. "max-age=63072000"), since it
+    # binds browsers to HTTPS for that long and only the operator knows the server is behind TLS.
+    strict_transport_security: str | None = None
 
     # Request limits.
     max_body_bytes: PositiveInt = 1024 * 1024
@@ -152,6 +168,8 @@ class Settings(BaseSettings):
         if self.reminder_horizon_days + 1 >= self.recurrence_max_window_days:
             # Reminders of a series are planned by expanding it over the horizon (plus a day back).
             raise ValueError("reminder_horizon_days must be shorter than recurrence_max_window_days")
+        if self.strict_transport_security is not None and "max-age=" not in self.strict_transport_security.lower():
+            raise ValueError('strict_transport_security must name a max-age (e.g. "max-age=63072000")')
         if self.delivery_backoff_seconds > self.delivery_backoff_max_seconds:
             raise ValueError("delivery_backoff_seconds must not exceed delivery_backoff_max_seconds")
         return self

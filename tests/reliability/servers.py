@@ -15,8 +15,6 @@ import socket
 import subprocess
 import sys
 import time
-import types
-import typing
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,20 +39,13 @@ def free_port() -> int:
 
 
 def _unlimited_rate_settings() -> dict[str, str]:
-    """Turn off request rate limits if this checkout has them (``rate_limit*`` settings): the load of these
-    tests is deliberate, and a 429 would hide what they measure. Nothing is set for settings that do not exist."""
-    values: dict[str, str] = {}
-    for name, info in Settings.model_fields.items():
-        # A window or period made longer would make a limit stricter, not looser: only counts and switches.
-        if not name.startswith("rate_limit") or any(w in name for w in ("window", "seconds", "period")):
-            continue
-        kind = info.annotation
-        args = typing.get_args(kind) if isinstance(kind, types.UnionType) or typing.get_origin(kind) else ()
-        if kind is bool or bool in args:
-            values[f"ALMANAC_{name.upper()}"] = "false"
-        elif kind is int or int in args:
-            values[f"ALMANAC_{name.upper()}"] = "1000000"
-    return values
+    """Rate limits and the expensive-query cap off (0): the load of these tests is deliberate, and a 429 or
+    503 would hide what they measure."""
+    return {
+        "ALMANAC_RATE_LIMIT_PER_TOKEN_PER_MINUTE": "0",
+        "ALMANAC_RATE_LIMIT_PER_ADDRESS_PER_MINUTE": "0",
+        "ALMANAC_MAX_CONCURRENT_EXPENSIVE_QUERIES": "0",
+    }
 
 
 def almanac_env(database_url: str, extra: Mapping[str, str] = {}) -> dict[str, str]:
@@ -206,3 +197,14 @@ def add_people(database_url: str, *usernames: str) -> list[Person]:
         return people
     finally:
         container.close()
+
+
+@contextmanager
+def almanac_serve(database_url: str, directory: Path) -> Iterator[str]:
+    """One ``almanac serve`` (no worker) on ``database_url`` for the block; yields its base URL. Stopped with
+    SIGTERM at the end (killed if it does not stop in time); its log is ``directory/server-0.log``."""
+    with server_set(directory) as servers:
+        server = servers.serve(database_url)
+        yield server.url
+        server.terminate()
+        server.wait()

@@ -22,7 +22,7 @@ import httpx
 from almanac.bootstrap import Container
 from tests.api.backoffice_v2.factories import EVENTS, event_body
 from tests.conftest import Account, MakeAccount
-from tests.reliability.writers_server import almanac_serve
+from tests.reliability.servers import almanac_serve
 
 WRITERS = 8
 CYCLES = 10
@@ -85,7 +85,7 @@ def test_concurrent_read_modify_write_cycles_on_both_faces_lose_no_acknowledged_
     container: Container, make_account: MakeAccount, database_url: str, tmp_path: Path
 ) -> None:
     alice = make_account("alice")
-    with almanac_serve(database_url, tmp_path / "serve.log") as base:
+    with almanac_serve(database_url, tmp_path) as base:
         with httpx.Client(base_url=base, headers=alice.headers, timeout=60) as http:
             target = shared_event(http, alice)
 
@@ -117,7 +117,7 @@ def test_writers_holding_one_tag_are_served_one_at_a_time_exactly_one_wins_each_
     rounds = 5
     # Every writer reads before any writes: all hold the same tag, so exactly one write per round may win.
     read_all, written_all = threading.Barrier(WRITERS), threading.Barrier(WRITERS)
-    with almanac_serve(database_url, tmp_path / "serve.log") as base:
+    with almanac_serve(database_url, tmp_path) as base:
         with httpx.Client(base_url=base, headers=alice.headers, timeout=60) as http:
             target = shared_event(http, alice)
 
@@ -158,7 +158,7 @@ def test_concurrent_first_requests_with_one_idempotency_key_create_exactly_one_e
             {"subject": "Once too", "from": "2026-03-02T09:00:00Z", "to": "2026-03-02T10:00:00Z"},
         ),
     }
-    with almanac_serve(database_url, tmp_path / "serve.log") as base:
+    with almanac_serve(database_url, tmp_path) as base:
 
         def racer(face: str) -> Callable[[httpx.Client, int], list[Outcome]]:
             def post(http: httpx.Client, number: int) -> list[Outcome]:

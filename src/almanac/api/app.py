@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 
 from almanac.api.backoffice_v2.errors import BackofficeErrorRenderer
 from almanac.api.backoffice_v2.routes import router as backoffice_router
@@ -13,7 +13,9 @@ from almanac.api.exo_v1.answers import router as exo_answers_router
 from almanac.api.exo_v1.errors import ExoErrorRenderer
 from almanac.api.exo_v1.files import UPLOAD_PATHS, upload_body_limit
 from almanac.api.exo_v1.routes import router as exo_router
+from almanac.api.expensive_queries import ExpensiveQueryGuard
 from almanac.api.feeds import PUBLIC_PREFIX as FEEDS_PREFIX
+from almanac.api.feeds import FeedErrorRenderer
 from almanac.api.feeds import router as feeds_router
 from almanac.api.i18n import Translator
 from almanac.api.middleware import (
@@ -21,8 +23,10 @@ from almanac.api.middleware import (
     JsonBodyMiddleware,
     SecurityHeadersMiddleware,
     TrailingSlashMiddleware,
+    security_headers,
 )
 from almanac.api.notifications.routes import router as notifications_router
+from almanac.api.rate_limits import RateLimitMiddleware, rate_limiters
 from almanac.api.wire import WIRE_TEMPLATES
 from almanac.config import Settings
 from almanac.services.context import ServiceContext
@@ -77,9 +81,24 @@ def create_app(*, services: ServiceContext, settings: Settings, translator: Tran
     responder = ErrorResponder(translator, default=BackofficeErrorRenderer(translator))
     responder.register(BACKOFFICE_PREFIX, BackofficeErrorRenderer(translator), V2_TEMPLATES)
     responder.register(EXO_PREFIX, ExoErrorRenderer(translator), WIRE_TEMPLATES)
-    responder.register(FEEDS_PREFIX, ExoErrorRenderer(translator), WIRE_TEMPLATES)
-    responder.install(app)
+    responder.register(FEEDS_PREFIX, FeedErrorRenderer(translator, ExoErrorRenderer(translator)), WIRE_TEMPLATES)
+    hsts = settings.strict_transport_security
+
+    def finish_unexpected(request: Request, response: Response) -> None:
+        headers = security_headers(
+            content_type=(response.headers.get("content-type") or "").encode("latin-1"),
+            authenticated="authorization" in request.headers,
+            has_cache_control="cache-control" in response.headers,
+            strict_transport_security=hsts,
+        )
+        for name, value in headers:
+            response.headers.setdefault(name.decode("latin-1"), value.decode("latin-1"))
+
+    responder.install(app, finish_unexpected=finish_unexpected)
     app.state.errors = responder
+    app.state.expensive_queries = ExpensiveQueryGuard(
+        limit=settings.max_concurrent_expensive_queries, wait_seconds=settings.expensive_query_wait_seconds
+    )
 
     app.include_router(backoffice_router)
     app.include_router(exo_router)
@@ -87,10 +106,11 @@ def create_app(*, services: ServiceContext, settings: Settings, translator: Tran
     app.include_router(feeds_router)
     app.include_router(notifications_router)
 
-    # Outermost last: size is checked before anything else reads the body.
+    # Outermost last: the security headers go on every response, even the refusals of the middleware
+    # inside them; a caller over its rate is refused before its body is read; size is checked before
+    # anything else reads the body.
     app.add_middleware(JsonBodyMiddleware, prefixes=(BACKOFFICE_PREFIX + "/", EXO_PREFIX))
     app.add_middleware(TrailingSlashMiddleware, prefixes=(BACKOFFICE_PREFIX + "/", EXO_PREFIX + "/"))
-    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_bytes=settings.max_body_bytes,
@@ -98,4 +118,13 @@ def create_app(*, services: ServiceContext, settings: Settings, translator: Tran
         upload_paths=UPLOAD_PATHS,
         upload_max_bytes=max(settings.max_body_bytes, upload_body_limit(settings)),
     )
+    per_credentials, per_address = rate_limiters(
+        per_token_per_minute=settings.rate_limit_per_token_per_minute,
+        per_address_per_minute=settings.rate_limit_per_address_per_minute,
+        burst=settings.rate_limit_burst,
+    )
+    app.add_middleware(
+        RateLimitMiddleware, per_credentials=per_credentials, per_address=per_address, responder=responder.respond
+    )
+    app.add_middleware(SecurityHeadersMiddleware, strict_transport_security=hsts)
     return app

@@ -10,7 +10,7 @@ from error class to status code and body.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from fastapi import FastAPI, Request
@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from almanac.api.i18n import Translator
+from almanac.api.log_redaction import redact
 from almanac.api.problems import from_validation_errors
 from almanac.domain.errors import N_, AlmanacError, NotFoundError
 
@@ -70,6 +71,10 @@ class ErrorResponder:
         response.headers["Content-Language"] = language
         return response
 
+    def describe(self, request: Request, error: AlmanacError) -> str:
+        """The error's message in the caller's language (for a face that renders its own errors, like DAV)."""
+        return self.translator.translate(self.language(request), error.template, error.params)
+
     def validation_templates(self, path: str) -> ValidationTemplates:
         return self._face(path)[1]
 
@@ -79,7 +84,10 @@ class ErrorResponder:
                 return renderer, templates
         return self._default, {}
 
-    def install(self, app: FastAPI) -> None:
+    def install(self, app: FastAPI, *, finish_unexpected: Callable[[Request, Response], None] | None = None) -> None:
+        """Register the handlers. ``finish_unexpected`` completes the last-resort 500, which Starlette sends
+        from outside every middleware (so the security headers must be added to it here)."""
+
         async def on_domain_error(request: Request, exc: Exception) -> Response:
             assert isinstance(exc, AlmanacError)
             return self.respond(request, exc)
@@ -103,8 +111,11 @@ class ErrorResponder:
             return response
 
         async def on_unexpected(request: Request, exc: Exception) -> Response:
-            log.exception("unexpected error on %s %s", request.method, request.url.path)
-            return self.respond(request, InternalError())
+            log.exception("unexpected error on %s %s", request.method, redact(request.url.path))
+            response = self.respond(request, InternalError())
+            if finish_unexpected is not None:
+                finish_unexpected(request, response)
+            return response
 
         app.add_exception_handler(AlmanacError, on_domain_error)
         app.add_exception_handler(RequestValidationError, on_validation_error)

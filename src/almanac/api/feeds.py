@@ -22,6 +22,10 @@ from fastapi import APIRouter, Request, Response
 
 from almanac.api.auth import Services
 from almanac.api.conditional import entity_tags
+from almanac.api.errors import FaceErrorRenderer
+from almanac.api.expensive_queries import EXPENSIVE_QUERY
+from almanac.api.i18n import Translator
+from almanac.domain.errors import AlmanacError, BusyError, RateLimitedError
 from almanac.domain.preconditions import none_match
 from almanac.services import calendar_feeds
 from almanac.services.calendar_feeds import CalendarFeed
@@ -30,6 +34,23 @@ PUBLIC_PREFIX: Final = "/rest/v1/calendar"
 CALENDAR_TYPE: Final = "text/calendar; charset=utf-8"
 
 router = APIRouter(prefix=PUBLIC_PREFIX, tags=["iCalendar feeds"])
+
+
+class FeedErrorRenderer:
+    """Feeds answer subscribing calendar apps, not scripts: a refusal to retry later (429, 503) is plain text
+    with ``Retry-After``; every other failure is rendered as the eXo face renders it (mostly empty 404s)."""
+
+    def __init__(self, translator: Translator, fallback: FaceErrorRenderer) -> None:
+        self._translator = translator
+        self._fallback = fallback
+
+    def __call__(self, request: Request, error: AlmanacError, language: str) -> Response:
+        if not isinstance(error, (RateLimitedError, BusyError)):
+            return self._fallback(request, error, language)
+        status = 429 if isinstance(error, RateLimitedError) else 503
+        headers = {"Cache-Control": "no-store", "Retry-After": str(error.params.get("retry_after", 60))}
+        text = self._translator.translate(language, error.template, error.params) + "\n"
+        return Response(text, status, headers=headers, media_type="text/plain; charset=utf-8")
 
 
 def private_path(calendar_key: str, secret: str) -> str:
@@ -60,13 +81,18 @@ def content_disposition(name: str) -> str:
     return f"attachment; filename=\"{ascii_name}.ics\"; filename*=UTF-8''{quote(name + '.ics', safe='')}"
 
 
-@router.get("/calendars/{calendar_id}/ics", summary="The iCalendar feed of a public calendar (no login)")
+@router.get(
+    "/calendars/{calendar_id}/ics",
+    dependencies=[EXPENSIVE_QUERY],
+    summary="The iCalendar feed of a public calendar (no login)",
+)
 def public_feed(request: Request, services: Services, calendar_id: str) -> Response:
     return feed_response(request, calendar_feeds.public_feed(services, calendar_key=calendar_id))
 
 
 @router.get(
     "/calendars/{calendar_id}/private/{secret}.ics",
+    dependencies=[EXPENSIVE_QUERY],
     summary="The iCalendar feed of a calendar, for whoever holds its private URL (no login)",
 )
 def private_feed(request: Request, services: Services, calendar_id: str, secret: str) -> Response:
@@ -74,7 +100,17 @@ def private_feed(request: Request, services: Services, calendar_id: str, secret:
 
 
 # HEAD too (outside the OpenAPI description, which lists the GETs): some subscribing clients probe a feed first.
-router.add_api_route("/calendars/{calendar_id}/ics", public_feed, methods=["HEAD"], include_in_schema=False)
 router.add_api_route(
-    "/calendars/{calendar_id}/private/{secret}.ics", private_feed, methods=["HEAD"], include_in_schema=False
+    "/calendars/{calendar_id}/ics",
+    public_feed,
+    methods=["HEAD"],
+    dependencies=[EXPENSIVE_QUERY],
+    include_in_schema=False,
+)
+router.add_api_route(
+    "/calendars/{calendar_id}/private/{secret}.ics",
+    private_feed,
+    methods=["HEAD"],
+    dependencies=[EXPENSIVE_QUERY],
+    include_in_schema=False,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -82,29 +82,61 @@ class BodySizeLimitMiddleware:
         await response(scope, receive, send)
 
 
+#: Headers every response carries: no MIME sniffing, no framing, no referrer leaks.
+BASE_SECURITY_HEADERS: Final = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+)
+#: JSON, iCalendar, XML and text are data, never a page: nothing may load, run or frame from them.
+DATA_CSP: Final = b"default-src 'none'; frame-ancestors 'none'; sandbox"
+#: The interactive API pages (/docs, /redoc) load Swagger UI's scripts; they still may not be framed.
+PAGE_CSP: Final = b"frame-ancestors 'none'"
+
+
+def security_headers(
+    *, content_type: bytes, authenticated: bool, has_cache_control: bool, strict_transport_security: str | None
+) -> list[tuple[bytes, bytes]]:
+    """The security headers a response of this kind gets (each added only when the response lacks it)."""
+    headers = list(BASE_SECURITY_HEADERS)
+    is_page = content_type.split(b";", 1)[0].strip().lower() == b"text/html"
+    headers.append((b"content-security-policy", PAGE_CSP if is_page else DATA_CSP))
+    if authenticated and not has_cache_control:
+        # Someone's own data: no shared or browser cache keeps it, unless the face chose its own caching.
+        headers.append((b"cache-control", b"no-store"))
+    if strict_transport_security:
+        headers.append((b"strict-transport-security", strict_transport_security.encode("latin-1")))
+    return headers
+
+
 class SecurityHeadersMiddleware:
-    """Adds the headers every response should carry (no sniffing, no framing, no referrer leaks)."""
+    """Adds the security headers to every response of every face (errors, 404s, DAV, feeds, 429s and 503s).
 
-    HEADERS = (
-        (b"x-content-type-options", b"nosniff"),
-        (b"x-frame-options", b"DENY"),
-        (b"referrer-policy", b"no-referrer"),
-    )
+    Outermost of the app's middleware, so refusals made by the others carry them too; the last-resort
+    500 handler (outside all middleware in Starlette) adds them itself via ``security_headers``.
+    """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, strict_transport_security: str | None = None) -> None:
         self.app = app
+        self.strict_transport_security = strict_transport_security
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        authenticated = any(name.lower() == b"authorization" for name, _ in scope.get("headers", []))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", [])}
-                message["headers"] = list(message.get("headers", [])) + [
-                    (name, value) for name, value in self.HEADERS if name not in present
-                ]
+                headers = list(message.get("headers", []))
+                present = {name.lower(): value for name, value in headers}
+                wanted = security_headers(
+                    content_type=present.get(b"content-type", b""),
+                    authenticated=authenticated,
+                    has_cache_control=b"cache-control" in present,
+                    strict_transport_security=self.strict_transport_security,
+                )
+                message["headers"] = headers + [(name, value) for name, value in wanted if name not in present]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -12,7 +12,8 @@ thread pool, like FastAPI's own sync routes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Final
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any, Final
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -29,7 +30,7 @@ from almanac.dav.objects import delete_object, get_object, put_object
 from almanac.dav.paths import PREFIX, TargetKind, parse_path
 from almanac.dav.propfind import propfind
 from almanac.dav.reports import report
-from almanac.domain.errors import AlmanacError
+from almanac.domain.errors import AlmanacError, InvalidInputError
 from almanac.domain.users import Principal
 from almanac.services.context import ServiceContext
 
@@ -38,6 +39,16 @@ from almanac.services.context import ServiceContext
 Authenticator = Callable[[Request, ServiceContext], Principal]
 
 Handler = Callable[[DavRequest], Response]
+
+#: Holds one slot of the process's cap on expensive queries for a block, or raises BusyError
+#: (``api.expensive_queries.ExpensiveQueryGuard.hold``, injected by the composition root).
+ExpensiveGuard = Callable[[], AbstractContextManager[Any]]
+
+#: The message of a refusal in the caller's language (from the API's translator, injected likewise).
+Describe = Callable[[Request, AlmanacError], str]
+
+#: Translates an error template in a language: ``(language, template, params) -> text``.
+Translate = Callable[[str, str, dict[str, Any]], str]
 
 #: RFC 4918 §10.1 compliance classes and RFC 4791 §5.1's calendar-access.
 DAV_HEADER: Final = "1, 3, calendar-access"
@@ -78,10 +89,20 @@ HANDLERS: Final[dict[str, Handler]] = {
 class DavApp:
     """The ASGI app mounted at ``/dav`` (and answering ``/.well-known/caldav``, RFC 6764 §5)."""
 
-    def __init__(self, *, services: ServiceContext, authenticate: Authenticator, max_resource_size: int) -> None:
+    def __init__(
+        self,
+        *,
+        services: ServiceContext,
+        authenticate: Authenticator,
+        max_resource_size: int,
+        expensive: ExpensiveGuard = nullcontext,
+        describe: Describe | None = None,
+    ) -> None:
         self.services = services
         self.authenticate = authenticate
         self.max_resource_size = max_resource_size
+        self.expensive = expensive
+        self.describe = describe
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -117,9 +138,14 @@ class DavApp:
                 body=await request.body(),
                 max_resource_size=self.max_resource_size,
             )
-            response = await run_in_threadpool(handler, dav_request)
-        except (AlmanacError, DavError) as exc:
+            if _is_expensive(dav_request):
+                response = await run_in_threadpool(self._run_guarded, handler, dav_request)
+            else:
+                response = await run_in_threadpool(handler, dav_request)
+        except DavError as exc:
             response = error_response(exc)
+        except AlmanacError as exc:
+            response = error_response(exc, message=self._message(request, exc))
         except Exception:
             log.exception("unexpected error on %s %s", method, path)
             response = Response("Something went wrong on our side.\n", status_code=500, media_type="text/plain")
@@ -128,12 +154,40 @@ class DavApp:
             response.headers["Allow"] = ALLOW
         return response
 
+    def _run_guarded(self, handler: Handler, request: DavRequest) -> Response:
+        # In the worker thread: waiting for a slot never blocks the event loop.
+        with self.expensive():
+            return handler(request)
+
+    def _message(self, request: Request, error: AlmanacError) -> str | None:
+        # Validation failures keep their detailed English text (field by field); the rest are translated.
+        if self.describe is None or isinstance(error, InvalidInputError):
+            return None
+        return self.describe(request, error)
+
+
+def _is_expensive(request: DavRequest) -> bool:
+    """REPORT (queries, multiget, sync) and a Depth: 1 PROPFIND of a calendar (all its objects) are expensive."""
+    if request.method == "REPORT":
+        return True
+    return (
+        request.method == "PROPFIND"
+        and request.target.kind is TargetKind.CALENDAR
+        and request.headers.get("depth", "").strip() == "1"
+    )
+
 
 class DavErrorRenderer:
-    """Renders failures found before the DAV app runs (a body over the size limit) in the DAV way."""
+    """Renders failures found before the DAV app runs (a body over the size limit, a rate limit) in the DAV way."""
+
+    def __init__(self, translate: Translate | None = None) -> None:
+        self.translate = translate
 
     def __call__(self, request: Request, error: AlmanacError, language: str) -> Response:
-        response = error_response(error)
+        message = None
+        if self.translate is not None and not isinstance(error, InvalidInputError):
+            message = self.translate(language, error.template, error.params)
+        response = error_response(error, message=message)
         response.headers["DAV"] = DAV_HEADER
         return response
 

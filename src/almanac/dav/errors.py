@@ -18,6 +18,7 @@ from almanac.domain.changes import UnknownSyncRevisionError
 from almanac.domain.errors import (
     AlmanacError,
     AuthenticationError,
+    BusyError,
     ConflictError,
     InvalidInputError,
     NotFoundError,
@@ -62,6 +63,7 @@ def caldav_condition(name: str) -> str:
 _STATUSES: Final[list[tuple[type[AlmanacError], int, str | None]]] = [
     (AuthenticationError, 401, None),
     (RateLimitedError, 429, None),
+    (BusyError, 503, None),
     (NotFoundError, 404, None),
     (PreconditionFailedError, 412, None),
     (UnknownSyncRevisionError, 403, tag(DAV, "valid-sync-token")),
@@ -80,13 +82,18 @@ def dav_error_of(error: AlmanacError) -> DavError:
     return DavError(400, None, error.render())
 
 
-def error_response(error: DavError | AlmanacError) -> Response:
-    """The response for a refusal: a DAV:error body naming the broken precondition, else plain text."""
+def error_response(error: DavError | AlmanacError, *, message: str | None = None) -> Response:
+    """The response for a refusal: a DAV:error body naming the broken precondition, else plain text.
+
+    ``message`` replaces the English text (the caller's translation, where one was made).
+    """
     dav = error if isinstance(error, DavError) else dav_error_of(error)
+    if message is not None:
+        dav.message = message
     headers = {"Cache-Control": "no-store"}
     if dav.status == 401:
         headers["WWW-Authenticate"] = CHALLENGE
-    if isinstance(error, RateLimitedError) and "retry_after" in error.params:
+    if isinstance(error, (RateLimitedError, BusyError)) and "retry_after" in error.params:
         headers["Retry-After"] = str(error.params["retry_after"])
     if dav.condition is None:
         return Response(dav.message + "\n", status_code=dav.status, media_type="text/plain", headers=headers)

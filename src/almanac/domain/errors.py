@@ -74,6 +74,13 @@ class RateLimitedError(AlmanacError):
     template = N_("Too many attempts. Try again in %(retry_after)s seconds.")
 
 
+class BusyError(AlmanacError):
+    """The server is at its cap of this kind of work and will not queue more; ``retry_after`` is in seconds."""
+
+    code = "busy"
+    template = N_("The server is busy with other expensive requests. Try again in %(retry_after)s seconds.")
+
+
 class ConflictError(AlmanacError):
     """The write would break a uniqueness rule (a duplicate username, email, id...)."""
 
@@ -122,6 +129,7 @@ __all__ = [
     "N_",
     "AlmanacError",
     "AuthenticationError",
+    "BusyError",
     "ConflictError",
     "InvalidInputError",
     "NotFoundError",

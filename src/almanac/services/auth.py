@@ -51,11 +51,7 @@ def sign_in(ctx: ServiceContext, *, email: str, password: str) -> TokenPair:
     email_key = normalize_email(email)
     now = ctx.clock.now()
     with ctx.uow() as uow:
-        failures = uow.signin_attempts.failures_since(email_key, now - ctx.signin.window)
-        if len(failures) >= ctx.signin.max_failures:
-            oldest_relevant = failures[-ctx.signin.max_failures]
-            wait = (oldest_relevant + ctx.signin.window - now).total_seconds()
-            raise RateLimitedError(retry_after=max(1, math.ceil(wait)))
+        _refuse_if_locked(ctx, uow, email_key, now)
         user = uow.users.get_by_email(email)
         if not _password_matches(ctx, user, password):
             uow.signin_attempts.record_failure(email_key, now)
@@ -108,6 +104,9 @@ def authenticate(ctx: ServiceContext, *, secret: str) -> Principal:
 def authenticate_password(ctx: ServiceContext, *, username: str, password: str) -> Principal:
     """HTTP Basic sign-in (eXo and CalDAV clients): a password, or a bearer token given as the password.
 
+    Wrong passwords count towards the sign-in limit of the user (as ``sign_in``): past it, RateLimitedError,
+    even for the right password, until the window has passed.
+
     The token is tried first: it is one indexed lookup of a hash, while a password
     costs a deliberately slow Argon2 check, which scripts sending a token on every
     request should not pay.
@@ -115,12 +114,33 @@ def authenticate_password(ctx: ServiceContext, *, username: str, password: str) 
     principal = _token_principal_or_none(ctx, password)
     if principal is not None and principal.username == username:
         return principal
-    with ctx.uow(read_only=True) as uow:
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
         user = uow.users.get_by_username(username)
+        # The same count as Back Office sign-in (a user's address), so guessing cannot alternate between faces.
+        key = normalize_email(user.email) if user is not None else "username:" + username.strip().casefold()[:300]
+        had_failures = _refuse_if_locked(ctx, uow, key, now)
         if _password_matches(ctx, user, password):
             assert user is not None
-            return principal_of(uow, user)
+            principal = principal_of(uow, user)
+            if had_failures:
+                uow.signin_attempts.forget(key)
+                uow.commit()
+            return principal
+        uow.signin_attempts.record_failure(key, now)
+        uow.commit()
     raise AuthenticationError(N_("The username or password is wrong."))
+
+
+def _refuse_if_locked(ctx: ServiceContext, uow: UnitOfWork, key: str, now: datetime) -> bool:
+    """RateLimitedError if ``key`` failed ``ctx.signin.max_failures`` times within the window (checked before
+    the password, so a correct guess does not get through either); else whether it failed at all lately."""
+    failures = uow.signin_attempts.failures_since(key, now - ctx.signin.window)
+    if len(failures) >= ctx.signin.max_failures:
+        oldest_relevant = failures[-ctx.signin.max_failures]
+        wait = (oldest_relevant + ctx.signin.window - now).total_seconds()
+        raise RateLimitedError(retry_after=max(1, math.ceil(wait)))
+    return bool(failures)
 
 
 def principal_of(uow: UnitOfWork, user: User) -> Principal:

@@ -11,13 +11,18 @@ from sqlalchemy.engine import make_url
 def build_engine(url: str, *, echo: bool = False, sqlite_synchronous: str = "NORMAL") -> Engine:
     """An engine for ``url``. SQLite gets WAL, enforced foreign keys and write-ahead locking (see below).
 
-    ``sqlite_synchronous`` (NORMAL or FULL) is SQLite's ``synchronous`` pragma; see ``_configure_sqlite``."""
+    ``sqlite_synchronous`` (NORMAL or FULL) is SQLite's ``synchronous`` pragma; see ``_configure_sqlite``.
+    ``hide_parameters``: statement parameters hold secrets (webhook signing keys) and people's data, so SQL
+    logging (``database_echo``) and database error messages show statements only.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, echo=echo, pool_pre_ping=True)
-    engine = create_engine(parsed, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+        return create_engine(parsed, echo=echo, pool_pre_ping=True, hide_parameters=True)
+    engine = create_engine(
+        parsed, echo=echo, hide_parameters=True, connect_args={"check_same_thread": False, "timeout": 30}
+    )
     _configure_sqlite(engine, synchronous=sqlite_synchronous)
     return engine
 

@@ -18,6 +18,7 @@ from almanac.api.i18n import Translator
 from almanac.domain.errors import (
     AlmanacError,
     AuthenticationError,
+    BusyError,
     ConflictError,
     InvalidInputError,
     NotFoundError,
@@ -40,6 +41,7 @@ STATUS: Final[StatusTable] = [
     (TooLargeError, 413),
     (RateLimitedError, 429),
     (InternalError, 500),
+    (BusyError, 503),
 ]
 
 #: Domain field names as this face calls them.
@@ -83,6 +85,6 @@ class BackofficeErrorRenderer:
         if isinstance(error, AuthenticationError):
             sent_token = request.headers.get("authorization", "").lower().startswith("bearer ")
             headers["WWW-Authenticate"] = 'Bearer realm="almanac"' + (', error="invalid_token"' if sent_token else "")
-        if isinstance(error, RateLimitedError):
+        if isinstance(error, (RateLimitedError, BusyError)):
             headers["Retry-After"] = str(error.params.get("retry_after", 60))
         return json_error(status, body, headers)

@@ -29,6 +29,7 @@ from almanac.api.backoffice_v2.schemas import (
 )
 from almanac.api.backoffice_v2.timing import changes_with_timing, create_sent
 from almanac.api.conditional import entity_tags, if_match
+from almanac.api.expensive_queries import EXPENSIVE_QUERY, expensive_when
 from almanac.api.idempotency import IDEMPOTENCY_RESPONSES, REPLAY_HEADER_DOC, IdempotencyKey, answered
 from almanac.api.wire import (
     WIRE_TEMPLATES,
@@ -133,8 +134,13 @@ def _token(issued: IssuedToken) -> TokenRead:
 # --- calendar events -----------------------------------------------------------------------------------
 
 
+def _expands_occurrences(request: Request) -> bool:
+    return (request.query_params.get("expand") or "").strip().lower() == "occurrences"
+
+
 @router.get(
     "/calendars/events",
+    dependencies=[expensive_when(_expands_occurrences)],
     response_model=list[EventRead],
     **_SPARSE,
     tags=["Calendar events"],
@@ -379,6 +385,7 @@ def delete_calendar_event(
 
 @router.get(
     "/calendars/events/{eventId}/occurrences",
+    dependencies=[EXPENSIVE_QUERY],
     response_model=list[EventRead],
     **_SPARSE,
     tags=["Calendar events"],

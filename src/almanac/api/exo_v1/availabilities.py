@@ -14,6 +14,7 @@ from almanac.api.exo_v1.context import Exo
 from almanac.api.exo_v1.errors import NO_CACHE
 from almanac.api.exo_v1.people_representations import busy_text
 from almanac.api.exo_v1.rendering import body
+from almanac.api.expensive_queries import EXPENSIVE_QUERY
 from almanac.domain.errors import N_
 from almanac.domain.people import Interval
 from almanac.services import availability as availability_service
@@ -32,7 +33,11 @@ TOO_LONG: Final = N_("fromDate and toDate may be at most %(days)s days apart")
 TOO_MANY: Final = N_("usernames may name at most %(limit)s users")
 
 
-@router.get("/availabilities", summary="Busy times of users between fromDate and toDate (epoch milliseconds)")
+@router.get(
+    "/availabilities",
+    dependencies=[EXPENSIVE_QUERY],
+    summary="Busy times of users between fromDate and toDate (epoch milliseconds)",
+)
 def get_availabilities(
     exo: Exo,
     usernames: OptionalText = None,

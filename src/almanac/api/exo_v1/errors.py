@@ -20,6 +20,7 @@ from almanac.api.i18n import Translator
 from almanac.domain.errors import (
     AlmanacError,
     AuthenticationError,
+    BusyError,
     ConflictError,
     InvalidInputError,
     NotFoundError,
@@ -48,6 +49,7 @@ STATUS: Final[StatusTable] = [
     (TooLargeError, 413),
     (RateLimitedError, 429),
     (InternalError, 500),
+    (BusyError, 503),
 ]
 
 #: Problem codes whose template is a complete eXo-style message and whose code is the ``developerMessage``.
@@ -129,7 +131,7 @@ class ExoErrorRenderer:
         if status in (401, 404, 500):
             return Response(status_code=status, headers=NO_CACHE)
         headers = dict(NO_CACHE)
-        if isinstance(error, RateLimitedError):
+        if isinstance(error, (RateLimitedError, BusyError)):
             headers["Retry-After"] = str(error.params.get("retry_after", 60))
         body = {"message": t(language, error.template, error.params), "developerMessage": error.code}
         return JSONResponse(body, status, headers=headers)

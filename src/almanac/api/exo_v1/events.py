@@ -26,6 +26,7 @@ from almanac.api.exo_v1.rendering import (
 )
 from almanac.api.exo_v1.representations import event_json
 from almanac.api.exo_v1.schemas import EventWrite
+from almanac.api.expensive_queries import EXPENSIVE_QUERY
 from almanac.api.idempotency import CREATED_HEADERS, IDEMPOTENCY_RESPONSES, IdempotencyKey, answered
 from almanac.domain.attachments import Attachment
 from almanac.domain.idempotency import RecordedResponse
@@ -112,7 +113,11 @@ def list_calendar_events(exo: Exo, calendar_id: str, query: EventList) -> Respon
     return _collection(exo, found, query)
 
 
-@router.get("/events", summary="The caller's events: own personal and group calendars, series expanded")
+@router.get(
+    "/events",
+    dependencies=[EXPENSIVE_QUERY],
+    summary="The caller's events: own personal and group calendars, series expanded",
+)
 def list_own_events(exo: Exo, query: EventList) -> Response:
     """Occurrences overlapping the window, paged in memory (spec §5.3.1; eXo ignores offset/limit)."""
     found = reads.list_own_occurrences(
@@ -272,7 +277,11 @@ def delete_event(exo: Exo, event_id: str, recurrenceId: OptionalText = None) -> 
     return empty(200)
 
 
-@router.get("/events/{event_id}/occurrences", summary="Occurrences of a recurring event in a window")
+@router.get(
+    "/events/{event_id}/occurrences",
+    dependencies=[EXPENSIVE_QUERY],
+    summary="Occurrences of a recurring event in a window",
+)
 def list_event_occurrences(
     exo: Exo,
     event_id: str,

@@ -25,6 +25,7 @@ from almanac.api.exo_v1.rendering import (
 )
 from almanac.api.exo_v1.rss import rss_document
 from almanac.api.exo_v1.schemas import FeedWrite
+from almanac.api.expensive_queries import EXPENSIVE_QUERY
 from almanac.domain.queries import PageRequest
 from almanac.services import calendars as calendar_service
 from almanac.services import feeds as feed_service
@@ -98,7 +99,7 @@ def delete_feed(exo: Exo, feed_id: str) -> Response:
     return empty(200)
 
 
-@router.get("/feeds/{feed_id}/rss", summary="The RSS 2.0 stream of a feed's calendars")
+@router.get("/feeds/{feed_id}/rss", dependencies=[EXPENSIVE_QUERY], summary="The RSS 2.0 stream of a feed's calendars")
 def get_feed_rss(exo: Exo, feed_id: str) -> Response:
     found = feed_service.feed_items(
         exo.services, principal=exo.principal, title=feed_id, limit=exo.settings.exo_feed_max_items

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from almanac.api.exo_v1.context import Exo
 from almanac.api.exo_v1.errors import NO_CACHE
 from almanac.api.exo_v1.rendering import body, empty
+from almanac.api.expensive_queries import EXPENSIVE_QUERY
 from almanac.api.feeds import feed_response, private_path, public_path
 from almanac.services import calendar_feeds, calendar_objects
 from almanac.services.calendar_objects import ImportReport
@@ -24,7 +25,9 @@ from almanac.services.calendar_objects import ImportReport
 router = APIRouter(tags=["eXo calendars"])
 
 
-@router.get("/calendars/{calendar_id}/ics", summary="The calendar as iCalendar (RFC 5545)")
+@router.get(
+    "/calendars/{calendar_id}/ics", dependencies=[EXPENSIVE_QUERY], summary="The calendar as iCalendar (RFC 5545)"
+)
 def export_calendar(exo: Exo, calendar_id: str) -> Response:
     feed = calendar_feeds.export_calendar(exo.services, principal=exo.principal, calendar_key=calendar_id)
     return feed_response(exo.request, feed)
