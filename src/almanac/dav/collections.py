@@ -173,9 +173,12 @@ def _check_components(operations: list[tuple[bool, Element]]) -> None:
         if prop.tag != tag(CALDAV, "supported-calendar-component-set"):
             continue
         names = {comp.get("name", "").upper() for comp in children(prop, tag(CALDAV, "comp"))}
-        if "VEVENT" not in names:
+        # Every Almanac calendar holds both: a task list (VTODO only) is a calendar too.
+        if not names & {"VEVENT", "VTODO"}:
             raise DavError(
-                403, caldav_condition("supported-calendar-component"), "Almanac calendars hold events (VEVENT) only."
+                403,
+                caldav_condition("supported-calendar-component"),
+                "Almanac calendars hold events (VEVENT) and tasks (VTODO).",
             )
 
 

@@ -13,7 +13,14 @@ from almanac.dav import paths
 from almanac.dav.context import DavRequest
 from almanac.dav.errors import DavError, caldav_condition
 from almanac.dav.expansion import expand_object, limit_recurrence_set
-from almanac.dav.filters import TimeRange, asks_for_events, event_window, matches, parse_filter, parse_time_range
+from almanac.dav.filters import (
+    TimeRange,
+    event_window,
+    matches,
+    parse_filter,
+    parse_time_range,
+    wanted_components,
+)
 from almanac.dav.objects_store import list_stored_objects, load_stored_object
 from almanac.dav.paths import TargetKind, href_target
 from almanac.dav.propfind import PropertyRequest, multistatus, resource_response, status_line
@@ -35,6 +42,7 @@ class _Data:
     etag: str
     data: bytes
     updated_at: datetime
+    component: str
 
 
 @dataclass(frozen=True)
@@ -98,8 +106,10 @@ def _occurrences(request: DavRequest, key: str, time_range: TimeRange) -> dict[s
 
 
 def _shaped(request: DavRequest, key: str, stored: StoredObject, shape: DataRequest) -> StoredObject:
-    """The object's data as ``calendar-data`` asked for it."""
+    """The object's data as ``calendar-data`` asked for it (tasks do not recur: they are returned as stored)."""
     data = stored.data
+    if stored.component != "VEVENT":
+        return stored
     if shape.expand is not None:
         occurrences = _occurrences(request, key, shape.expand).get(stored.name, [])
         data = expand_object(data, occurrences)
@@ -108,7 +118,9 @@ def _shaped(request: DavRequest, key: str, stored: StoredObject, shape: DataRequ
         data = limit_recurrence_set(data, start, end)
     if data is stored.data:
         return stored
-    return _Data(name=stored.name, etag=stored.etag, data=data, updated_at=stored.updated_at)
+    return _Data(
+        name=stored.name, etag=stored.etag, data=data, updated_at=stored.updated_at, component=stored.component
+    )
 
 
 def _object_response(request: DavRequest, key: str, stored: StoredObject, wanted: PropertyRequest) -> Element:
@@ -125,12 +137,13 @@ def calendar_query(request: DavRequest, body: Element) -> Response:
     shape = DataRequest.of(child(body, tag(DAV, "prop")))
     root = parse_filter(child(body, tag(CALDAV, "filter")))
     responses: list[Element] = []
-    if asks_for_events(root):
+    kinds = wanted_components(root)
+    if kinds:
         window = event_window(root)
-        objects = list_stored_objects(request, key)
+        objects = [o for o in list_stored_objects(request, key) if o.component in kinds]
         if window is not None:
             names = set(_occurrences(request, key, window))
-            objects = [o for o in objects if o.name in names]
+            objects = [o for o in objects if o.component != "VEVENT" or o.name in names]
         for stored in objects:
             if matches(root, stored.data):
                 responses.append(_object_response(request, key, _shaped(request, key, stored, shape), wanted))
