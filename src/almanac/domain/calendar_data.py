@@ -100,6 +100,7 @@ class ParsedTask:
     completed_at: datetime | None = None
     reminders: tuple[Reminder, ...] = ()
     attendees: tuple[Address, ...] = ()
+    organizer: Address | None = None
     extra_properties: str | None = None
 
 

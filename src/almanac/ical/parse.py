@@ -272,6 +272,7 @@ def _todo(raw: RawComponent, default_tzid: str) -> ParsedTask:
         completed_at=completed_at,
         reminders=tuple(reader.reminders()),
         attendees=tuple(reader.addresses("ATTENDEE")),
+        organizer=next(iter(reader.addresses("ORGANIZER")), None),
         extra_properties=reader.extra(),
     )
 
@@ -291,6 +292,8 @@ def _todo_status(reader: _Reader) -> tuple[TaskStatus, datetime | None]:
             )
     else:
         status = TaskStatus.COMPLETED if completed_line else TaskStatus.NEEDS_ACTION
+    if status is TaskStatus.COMPLETED:
+        reader.take("PERCENT-COMPLETE")  # 100 by definition; the server writes it for completed tasks
     if status is not TaskStatus.COMPLETED or not completed_line:
         return status, None
     reader.take("COMPLETED")

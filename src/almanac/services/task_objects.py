@@ -119,6 +119,9 @@ def store_task(
         elif user.id not in delegates:
             delegates.append(user.id)
     task.delegate_ids = delegates
+    organizer = source.organizer
+    if organizer is not None and normalize_email(organizer.email) != _author_email(uow, task.author_id, principal):
+        extra.append(organizer.line)  # someone else's organizing is kept as written; the author's is rewritten
     task.extra_properties = "\n".join(extra) or None
     _check(ctx, task, source.line)
     if existing is None:
@@ -138,6 +141,13 @@ def delete_task(ctx: ServiceContext, uow: UnitOfWork, task: Task) -> None:
     assert task.id is not None
     record_task_change(ctx, uow, task, kind=ChangeKind.DELETED)
     uow.tasks.delete(task.id)
+
+
+def _author_email(uow: UnitOfWork, author_id: int, principal: Principal) -> str:
+    if author_id == principal.user_id:
+        return normalize_email(principal.email)
+    user = uow.users.get(author_id)
+    return normalize_email(user.email) if user is not None else ""
 
 
 def _check(ctx: ServiceContext, task: Task, line: int) -> None:
