@@ -13,7 +13,7 @@ BENCH_ARGS ?=
 BENCH_STAMP := $(VENV)/.bench-installed
 POSTGRES_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: serve test test-postgres lint typecheck check messages bench clean
+.PHONY: serve test test-postgres lint typecheck check messages bench caldav-compat clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ $(BENCH_STAMP): pyproject.toml $(STAMP)
 ## and write bench/results/latest.json (see bench/README.md).
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench.run --size $(BENCH_SIZE) $(BENCH_ARGS)
+
+## Run caldav-server-tester against Almanac (fresh SQLite store, one user), Radicale and Xandikos, each on a
+## free 127.0.0.1 port; print the verdict table and write bench/results/caldav-compat.json (≈ 4 min per server).
+caldav-compat: $(BENCH_STAMP)
+	$(BIN)/python -m bench.caldav_compat $(CALDAV_COMPAT_ARGS)
 
 ## Re-extract translatable messages and merge them into the catalogs.
 messages: $(STAMP)
