@@ -149,3 +149,22 @@ def test_todo_time_ranges_follow_rfc_4791_section_9_9(
 
 def test_a_todo_without_any_date_matches_every_range() -> None:
     assert todo_overlaps(Todo(), TimeRange(_at(1), _at(2)))
+
+
+def test_a_recurring_task_matches_by_any_instance_and_expands(dav: Dav, alice: None) -> None:
+    weekly = "DTSTART:20260302T090000Z\r\nDUE:20260302T100000Z\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\n"
+    assert put(dav, "weekly.ics", todo(uid="weekly@t", lines=weekly)).status_code == 201
+    in_range = '<c:comp-filter name="VTODO"><c:time-range start="{}" end="{}"/></c:comp-filter>'
+    assert query(dav, in_range.format("20260316T000000Z", "20260317T000000Z")) == ["weekly.ics"]
+    assert query(dav, in_range.format("20260324T000000Z", "20260401T000000Z")) == []  # after the fourth
+    body = (
+        '<c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><c:calendar-data>'
+        '<c:expand start="20260309T000000Z" end="20260320T000000Z"/></c:calendar-data></d:prop>'
+        '<c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VTODO">'
+        '<c:time-range start="20260309T000000Z" end="20260320T000000Z"/></c:comp-filter></c:comp-filter>'
+        "</c:filter></c:calendar-query>"
+    )
+    expanded = "".join(texts(dav("REPORT", CAL, "alice", body, Depth="1"), "//c:calendar-data"))
+    assert expanded.count("BEGIN:VTODO") == 2 and "RRULE" not in expanded
+    assert "RECURRENCE-ID:20260309T090000Z" in expanded and "RECURRENCE-ID:20260316T090000Z" in expanded
+    assert "DUE:20260316T100000Z" in expanded

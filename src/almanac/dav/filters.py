@@ -21,6 +21,7 @@ from icalendar import vText
 from icalendar.cal import Component
 
 from almanac.dav.errors import DavError, caldav_condition
+from almanac.dav.todo_recurrence import todo_instances
 from almanac.dav.xml import CALDAV, Element, child, children, tag
 
 #: The components Almanac stores, each in its own calendar object resource; the only ones a time-range may filter.
@@ -204,10 +205,26 @@ def _utc_of(component: Component, name: str) -> datetime | None:
 
 
 def todo_overlaps(todo: Component, time_range: TimeRange) -> bool:
-    """Whether a VTODO overlaps the time range: the table of RFC 4791 §9.9 (open bounds are infinite)."""
+    """Whether a VTODO overlaps the time range: the table of RFC 4791 §9.9 (open bounds are infinite), for
+    any instance of a recurring one."""
+    dtstart, due = _utc_of(todo, "DTSTART"), _utc_of(todo, "DUE")
+    instances = todo_instances(todo, time_range.start, time_range.end)
+    if instances is None:
+        return _todo_overlaps(todo, time_range, dtstart, due)
+    return any(
+        _todo_overlaps(
+            todo,
+            time_range,
+            dtstart + i.shift if dtstart is not None else None,
+            due + i.shift if due is not None else None,
+        )
+        for i in instances
+    )
+
+
+def _todo_overlaps(todo: Component, time_range: TimeRange, dtstart: datetime | None, due: datetime | None) -> bool:
     lowest, highest = datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
     start, end = time_range.start or lowest, time_range.end or highest
-    dtstart, due = _utc_of(todo, "DTSTART"), _utc_of(todo, "DUE")
     completed, created = _utc_of(todo, "COMPLETED"), _utc_of(todo, "CREATED")
     duration = todo.get("DURATION")
     if dtstart is not None and duration is not None and hasattr(duration, "dt"):

@@ -12,7 +12,7 @@ from starlette.responses import Response
 from almanac.dav import paths
 from almanac.dav.context import DavRequest
 from almanac.dav.errors import DavError, caldav_condition
-from almanac.dav.expansion import expand_object, limit_recurrence_set
+from almanac.dav.expansion import expand_object, expand_todos, limit_recurrence_set
 from almanac.dav.filters import (
     TimeRange,
     event_window,
@@ -106,11 +106,14 @@ def _occurrences(request: DavRequest, key: str, time_range: TimeRange) -> dict[s
 
 
 def _shaped(request: DavRequest, key: str, stored: StoredObject, shape: DataRequest) -> StoredObject:
-    """The object's data as ``calendar-data`` asked for it (tasks do not recur: they are returned as stored)."""
+    """The object's data as ``calendar-data`` asked for it (a task's recurrence is read from its data)."""
     data = stored.data
     if stored.component != "VEVENT":
-        return stored
-    if shape.expand is not None:
+        if shape.expand is None:
+            return stored
+        start, end = _window(request, shape.expand)
+        data = expand_todos(data, start, end)
+    elif shape.expand is not None:
         occurrences = _occurrences(request, key, shape.expand).get(stored.name, [])
         data = expand_object(data, occurrences)
     elif shape.limit is not None:
