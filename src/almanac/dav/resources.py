@@ -271,7 +271,7 @@ class CalendarResource(Resource):
                     tag(CALDAV, "calendar-timezone"), text=timezone_calendar(calendar.tzid)
                 ),
                 tag(CALDAV, "supported-calendar-component-set"): lambda: _prop(
-                    tag(CALDAV, "supported-calendar-component-set"), _comp("VEVENT"), _comp("VTODO")
+                    tag(CALDAV, "supported-calendar-component-set"), *(_comp(name) for name in calendar.components)
                 ),
                 tag(CALDAV, "supported-calendar-data"): lambda: _prop(
                     tag(CALDAV, "supported-calendar-data"), _calendar_data_type()

@@ -137,7 +137,7 @@ class UnsupportedComponentError(InvalidInputError):
     """The data holds a component this server does not store (CalDAV ``supported-calendar-component``)."""
 
     code = "unsupported_component"
-    template = N_("This calendar stores events (VEVENT) and tasks (VTODO); %(kind)s components are not supported.")
+    template = N_("This calendar does not store %(kind)s components.")
 
 
 class UidConflictError(ConflictError):

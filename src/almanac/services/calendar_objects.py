@@ -62,6 +62,7 @@ from almanac.services.scheduling import announce, event_changed
 from almanac.services.task_objects import TaskObject, delete_task, store_task, task_object, task_users
 
 SKIPPED_KIND = N_("%(kind)s components are not stored (only events and tasks are); this one was skipped.")
+SKIPPED_BY_CALENDAR = N_("This calendar does not store %(kind)s components; this one was skipped.")
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,8 @@ def put_object(
         calendar = writable_calendar(uow, principal, calendar_key)
         assert calendar.id is not None
         parsed = codec_of(ctx).parse_calendar_object(data, default_tzid=calendar.tzid)
+        if parsed.kind.value not in calendar.components:
+            raise UnsupportedComponentError(kind=parsed.kind.value)
         if parsed.kind is ComponentKind.TODO:
             put = _put_task(ctx, uow, calendar, principal, parsed, name, if_match, if_none_match_any)
             uow.commit()
@@ -237,7 +240,8 @@ def import_objects(
     """Import every event of an iCalendar file into the calendar, all or nothing, matching by UID.
 
     Permissions as ``put_object``. VTODOs become tasks (matched by UID like
-    events); VJOURNAL objects are skipped and reported. A broken file, or any event breaking a
+    events); VJOURNAL objects, and components the calendar was created without
+    (CalDAV MKCALENDAR), are skipped and reported. A broken file, or any event breaking a
     rule, is refused (CalendarDataError naming the line) and nothing is stored.
     ``progress`` is told (done, total) after each object.
     """
@@ -248,7 +252,12 @@ def import_objects(
         found = codec_of(ctx).parse_calendar_file(data, default_tzid=calendar.tzid)
         due = None
         for done, parsed in enumerate(found, start=1):
-            if parsed.kind is ComponentKind.TODO:
+            if (
+                parsed.kind in (ComponentKind.EVENT, ComponentKind.TODO)
+                and parsed.kind.value not in calendar.components
+            ):
+                report.skipped.append(SkippedObject(parsed.uid, parsed.kind, parsed.line, SKIPPED_BY_CALENDAR))
+            elif parsed.kind is ComponentKind.TODO:
                 if uow.events.list_by_uid(calendar.id, parsed.uid):
                     raise CalendarDataError.at(parsed.line, N_("The UID %(uid)s is in use."), uid=parsed.uid)
                 task = uow.tasks.get_by_uid(calendar.id, parsed.uid, for_update=True)

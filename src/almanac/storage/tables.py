@@ -107,6 +107,8 @@ class CalendarRow(Base):
     private_url: Mapped[str | None] = mapped_column(String(500))
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     sort_order: Mapped[int | None] = mapped_column(Integer)
+    # The components CalDAV clients may store (comma-separated, e.g. "VEVENT,VTODO"), fixed at MKCALENDAR.
+    components: Mapped[str] = mapped_column(String(100), server_default="VEVENT,VTODO", default="VEVENT,VTODO")
     # The revision of the calendar's latest change (calendar_changes); bumped under the row's lock.
     sync_revision: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
