@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from caldav.compatibility_hints import FeatureSet
+
 from bench.peers import PEERS, PeerSpec, find_executable, start_peer
 from bench.ports import LOOPBACK, free_port
 from bench.servers import ServerProcess
@@ -113,15 +115,27 @@ def check_almanac(workdir: Path) -> Verdict:
         server.stop()
 
 
+def _expected(name: str) -> str:
+    """What the tester expects of a feature it did not report for a server (it reports departures from this)."""
+    try:
+        info = FeatureSet.find_feature(name)
+    except Exception:
+        return "?"
+    default = info.get("default", {}) if isinstance(info, dict) else {}
+    support = default.get("support", "full") if isinstance(default, dict) else "full"
+    return f"({support})"
+
+
 def table(verdicts: Sequence[Verdict]) -> str:
-    """One Markdown row per feature any server reported; a blank cell is one the tester did not report."""
+    """One Markdown row per feature any server reported; a cell in parentheses is one the tester did not
+    report for that server, i.e. found as it expects by default."""
     names = sorted({name for v in verdicts for name in v.features})
     lines = [
         "| feature | " + " | ".join(v.server for v in verdicts) + " |",
         "|---|" + "---|" * len(verdicts),
     ]
     for name in names:
-        cells = [str(v.features.get(name, {}).get("support", "")) for v in verdicts]
+        cells = [str(v.features[name].get("support", "")) if name in v.features else _expected(name) for v in verdicts]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     for verdict in verdicts:
         if verdict.error:
