@@ -168,3 +168,14 @@ def test_a_recurring_task_matches_by_any_instance_and_expands(dav: Dav, alice: N
     assert expanded.count("BEGIN:VTODO") == 2 and "RRULE" not in expanded
     assert "RECURRENCE-ID:20260309T090000Z" in expanded and "RECURRENCE-ID:20260316T090000Z" in expanded
     assert "DUE:20260316T100000Z" in expanded
+
+
+def test_open_time_ranges_on_recurring_tasks_are_answered(dav: Dav, alice: None) -> None:
+    daily = "DTSTART:20260302T090000Z\r\nDUE:20260302T100000Z\r\nRRULE:FREQ=DAILY\r\n"
+    assert put(dav, "daily.ics", todo(uid="daily@t", lines=daily)).status_code == 201
+    only_end = '<c:comp-filter name="VTODO"><c:time-range end="20260303T000000Z"/></c:comp-filter>'
+    only_start = '<c:comp-filter name="VTODO"><c:time-range start="20300101T000000Z"/></c:comp-filter>'
+    before = '<c:comp-filter name="VTODO"><c:time-range end="20260301T000000Z"/></c:comp-filter>'
+    assert query(dav, only_end) == ["daily.ics"]
+    assert query(dav, only_start) == ["daily.ics"]
+    assert query(dav, before) == []

@@ -18,7 +18,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from icalendar.cal import Component
 
-from almanac.domain.recurrence import Recurrence, RecurrenceError, SeriesSchedule, expand
+from almanac.domain.recurrence import Recurrence, SeriesSchedule, expand
+from almanac.domain.recurrence_errors import RecurrenceError, RecurrenceLimitError
 from almanac.domain.recurrence_zones import load_zone, local_midnight_utc
 
 _RECURRENCE = frozenset({"RRULE", "RDATE", "EXDATE"})
@@ -92,8 +93,8 @@ def todo_instances(todo: Component, start: datetime | None, end: datetime | None
     try:
         recurrence = Recurrence.from_lines(lines, tzid=tzid, all_day=all_day)
         schedule = SeriesSchedule(start=anchor, duration=duration, tzid=tzid, recurrence=recurrence)
-        occurrences = expand(schedule, window_start - duration, window_end)
-    except (RecurrenceError, ValueError):
+        occurrences = expand(schedule, window_start, window_end)  # overlap, the task's length included
+    except (RecurrenceError, RecurrenceLimitError, ValueError):
         return None
     first = _utc(anchor, tzid)
     return [TodoInstance(o.starts_at - first, o.recurrence_id) for o in occurrences]
