@@ -16,7 +16,7 @@ SOAK_SCALE ?= 5
 SOAK_TIMEOUT ?= 1800
 SOAK_TESTS := tests/reliability/test_crash_safety.py tests/reliability/test_many_processes.py
 
-.PHONY: serve test test-postgres soak lint typecheck check messages bench clean
+.PHONY: serve test test-postgres soak lint typecheck check messages bench caldav-compat clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,11 @@ $(BENCH_STAMP): pyproject.toml $(STAMP)
 ## and write bench/results/latest.json (see bench/README.md).
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench.run --size $(BENCH_SIZE) $(BENCH_ARGS)
+
+## Run caldav-server-tester against Almanac (fresh SQLite store, one user), Radicale and Xandikos, each on a
+## free 127.0.0.1 port; print the verdict table and write bench/results/caldav-compat.json (≈ 4 min per server).
+caldav-compat: $(BENCH_STAMP)
+	$(BIN)/python -m bench.caldav_compat $(CALDAV_COMPAT_ARGS)
 
 ## Re-extract translatable messages and merge them into the catalogs.
 messages: $(STAMP)

@@ -46,19 +46,51 @@ def test_mkcalendar_creates_a_calendar_with_its_properties(
     assert "/dav/calendars/alice/work/" in texts(home, "//d:response/d:href")
 
 
-def test_mkcalendar_refuses_an_existing_name_and_todo_only_calendars(dav: Dav, make_account: MakeAccount) -> None:
+def test_mkcalendar_refuses_an_existing_name_and_journal_only_calendars(dav: Dav, make_account: MakeAccount) -> None:
     make_account("alice")
     assert dav("MKCALENDAR", "/dav/calendars/alice/work/", "alice").status_code == 201
     again = dav("MKCALENDAR", "/dav/calendars/alice/work/", "alice")
     assert again.status_code == 405
     assert xml(again).xpath("/d:error/d:resource-must-be-null", namespaces=NS)
+    journal = MK.format(
+        props='<c:supported-calendar-component-set><c:comp name="VJOURNAL"/></c:supported-calendar-component-set>'
+    )
+    refused = dav("MKCALENDAR", "/dav/calendars/alice/notes/", "alice", journal)
+    assert refused.status_code == 403
+    assert xml(refused).xpath("/d:error/c:supported-calendar-component", namespaces=NS)
+    assert dav("PROPFIND", "/dav/calendars/alice/notes/", "alice", Depth="0").status_code == 404
+
+
+def test_mkcalendar_of_a_task_list_stores_tasks_only(dav: Dav, make_account: MakeAccount) -> None:
+    make_account("alice")
     todo = MK.format(
         props='<c:supported-calendar-component-set><c:comp name="VTODO"/></c:supported-calendar-component-set>'
     )
-    refused = dav("MKCALENDAR", "/dav/calendars/alice/tasks/", "alice", todo)
+    assert dav("MKCALENDAR", "/dav/calendars/alice/tasks/", "alice", todo).status_code == 201
+    found = dav(
+        "PROPFIND",
+        "/dav/calendars/alice/tasks/",
+        "alice",
+        propfind_body("c:supported-calendar-component-set"),
+        Depth="0",
+    )
+    names = xml(found).xpath("//c:supported-calendar-component-set/c:comp/@name", namespaces=NS)
+    assert [str(name) for name in names] == ["VTODO"]
+    vtodo = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VTODO\r\nUID:t@x\r\nSUMMARY:T\r\nEND:VTODO\r\nEND:VCALENDAR\r\n"
+    vevent = vtodo.replace("VTODO", "VEVENT").replace("UID:t@x", "UID:e@x\r\nDTSTART:20260101T100000Z")
+    assert dav("PUT", "/dav/calendars/alice/tasks/t.ics", "alice", vtodo).status_code == 201
+    refused = dav("PUT", "/dav/calendars/alice/tasks/e.ics", "alice", vevent)
     assert refused.status_code == 403
     assert xml(refused).xpath("/d:error/c:supported-calendar-component", namespaces=NS)
-    assert dav("PROPFIND", "/dav/calendars/alice/tasks/", "alice", Depth="0").status_code == 404
+    default = dav(
+        "PROPFIND",
+        "/dav/calendars/alice/alice-defaultCalendarId/",
+        "alice",
+        propfind_body("c:supported-calendar-component-set"),
+        Depth="0",
+    )
+    names = xml(default).xpath("//c:supported-calendar-component-set/c:comp/@name", namespaces=NS)
+    assert [str(name) for name in names] == ["VEVENT", "VTODO"]
 
 
 def test_mkcalendar_outside_ones_own_home_is_refused(dav: Dav, make_account: MakeAccount) -> None:

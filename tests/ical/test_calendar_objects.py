@@ -114,11 +114,11 @@ def test_a_uid_names_one_object_per_calendar(container: Container, alice: Princi
         )
 
 
-def test_todos_are_refused_and_rule_breaks_name_the_line(container: Container, alice: Principal) -> None:
+def test_journals_are_refused_and_rule_breaks_name_the_line(container: Container, alice: Principal) -> None:
     ctx = container.services
-    todo = "BEGIN:VCALENDAR\r\nBEGIN:VTODO\r\nUID:t\r\nEND:VTODO\r\nEND:VCALENDAR\r\n"
+    journal = "BEGIN:VCALENDAR\r\nBEGIN:VJOURNAL\r\nUID:t\r\nEND:VJOURNAL\r\nEND:VCALENDAR\r\n"
     with pytest.raises(UnsupportedComponentError):
-        objects.put_object(ctx, principal=alice, calendar_key=CAL, name="t.ics", data=todo.encode())
+        objects.put_object(ctx, principal=alice, calendar_key=CAL, name="t.ics", data=journal.encode())
     too_long = SERIES.replace("SUMMARY:Stand-up (late)", "SUMMARY:" + "x" * 1001)
     with pytest.raises(CalendarDataError) as caught:
         objects.put_object(ctx, principal=alice, calendar_key=CAL, name="a.ics", data=too_long.encode())
@@ -146,20 +146,23 @@ def test_strangers_see_nothing_and_viewers_may_not_write(
 def test_an_import_is_all_or_nothing_and_reports_what_it_did(container: Container, alice: Principal) -> None:
     ctx = container.services
     todo = "BEGIN:VTODO\r\nUID:task@t\r\nSUMMARY:Task\r\nEND:VTODO\r\n"
+    journal = "BEGIN:VJOURNAL\r\nUID:note@t\r\nSUMMARY:Note\r\nEND:VJOURNAL\r\n"
     single = "BEGIN:VEVENT\r\nUID:one@t\r\nDTSTART:20260110T100000Z\r\nSUMMARY:One\r\nEND:VEVENT\r\n"
-    data = SERIES.replace("END:VCALENDAR", todo + single + "END:VCALENDAR")
+    data = SERIES.replace("END:VCALENDAR", todo + journal + single + "END:VCALENDAR")
     seen: list[tuple[int, int]] = []
     report = objects.import_objects(
         ctx, principal=alice, calendar_key=CAL, data=data.encode(), progress=lambda d, t: seen.append((d, t))
     )
-    assert (report.created, report.updated, report.unchanged) == (["series@t", "one@t"], [], [])
-    assert [(s.uid, s.kind) for s in report.skipped] == [("task@t", ComponentKind.TODO)]
-    assert seen == [(1, 3), (2, 3), (3, 3)]
+    assert (report.created, report.updated, report.unchanged) == (["series@t", "task@t", "one@t"], [], [])
+    assert [(s.uid, s.kind) for s in report.skipped] == [("note@t", ComponentKind.JOURNAL)]
+    assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
     again = objects.import_objects(ctx, principal=alice, calendar_key=CAL, data=data.replace("One", "Uno").encode())
-    assert (again.created, again.updated, again.unchanged) == ([], ["one@t"], ["series@t"])
+    assert (again.created, again.updated, again.unchanged) == ([], ["one@t"], ["series@t", "task@t"])
     broken = data.replace("SUMMARY:Uno", "SUMMARY:Dos").replace("DTSTART:20260110T100000Z", "DTSTART:soon")
     with pytest.raises(CalendarDataError):
         objects.import_objects(ctx, principal=alice, calendar_key=CAL, data=broken.encode())
-    names = sorted(o.master.summary for o in objects.list_objects(ctx, principal=alice, calendar_key=CAL))
+    stored = objects.list_objects(ctx, principal=alice, calendar_key=CAL)
+    assert [o.uid for o in stored if o.component == "VTODO"] == ["task@t"]
+    names = sorted(o.master.summary for o in stored if isinstance(o, objects.CalendarObject))
     assert names == ["One", "Stand-up"] or names == ["Stand-up", "Uno"]
     assert "Dos" not in names and len(names) == 2

@@ -21,6 +21,7 @@ GOOD = (
 )
 BROKEN = "BEGIN:VEVENT\r\nUID:bad@t\r\nDTSTART:20260110T100000Z\r\nDTEND:tomorrow\r\nEND:VEVENT\r\n"
 TODO = "BEGIN:VTODO\r\nUID:task@t\r\nSUMMARY:Task\r\nEND:VTODO\r\n"
+JOURNAL = "BEGIN:VJOURNAL\r\nUID:note@t\r\nSUMMARY:Note\r\nEND:VJOURNAL\r\n"
 
 
 def _file(*components: str) -> bytes:
@@ -39,28 +40,31 @@ def _subjects(me: Caller) -> list[str]:
 
 def test_an_import_reports_by_uid_and_a_re_import_updates_without_duplicating(caller: MakeCaller) -> None:
     alice = caller("alice")
-    status, report = _import(alice, _file(GOOD, TODO), **{"Content-Type": "text/calendar", "Accept-Language": "ja"})
+    headers = {"Content-Type": "text/calendar", "Accept-Language": "ja"}
+    status, report = _import(alice, _file(GOOD, TODO, JOURNAL), **headers)
     assert status == 200
     assert report == {
-        "created": ["good@t"],
+        "created": ["good@t", "task@t"],
         "updated": [],
         "unchanged": [],
         "skipped": [
             {
-                "uid": "task@t",
-                "kind": "VTODO",
-                "line": 9,
-                "reason": "VTODO コンポーネントはまだ保存できません (保存できるのは予定だけです)。"
+                "uid": "note@t",
+                "kind": "VJOURNAL",
+                "line": 13,
+                "reason": "VJOURNAL コンポーネントは保存できません (保存できるのは予定とタスクだけです)。"
                 "このコンポーネントは読み飛ばしました。",
             }
         ],
     }
-    assert _import(alice, _file(GOOD.replace("Good", "Better")))[1] == {
+    assert _import(alice, _file(GOOD.replace("Good", "Better"), TODO.replace("Task", "Chore")))[1] == {
         "created": [],
-        "updated": ["good@t"],
+        "updated": ["good@t", "task@t"],
         "unchanged": [],
         "skipped": [],
     }
+    tasks = alice.get(f"/calendars/{alice.default_calendar}/tasks").json()
+    assert [task["name"] for task in tasks["data"]] == ["Chore"]
     assert _subjects(alice) == ["Better"]
     export = alice.get(f"/calendars/{alice.default_calendar}/ics").content
     assert b"X-KEPT;A=1:verbatim\\, really\r\n" in export
@@ -137,11 +141,11 @@ def test_the_cli_imports_a_file_with_a_progress_report(
 ) -> None:
     alice = caller("alice")
     path = tmp_path / "plans.ics"
-    path.write_bytes(_file(GOOD, TODO))
+    path.write_bytes(_file(GOOD, TODO, JOURNAL))
     url = str(container.settings.database_url)
     assert main(["--database-url", url, "import", str(path), "--calendar", alice.default_calendar]) == 0
     err = capsys.readouterr().err
-    assert "1 created, 0 updated, 0 unchanged, 1 skipped" in err and "task@t" in err
+    assert "2 created, 0 updated, 0 unchanged, 1 skipped" in err and "note@t" in err
     assert _subjects(alice) == ["Good"]
     path.write_bytes(_file(GOOD.replace("Good", "Changed"), BROKEN))
     assert main(["--database-url", url, "import", str(path), "--calendar", alice.default_calendar]) == 1

@@ -151,7 +151,7 @@ def mkcalendar(request: DavRequest) -> Response:
         if body.tag != tag(CALDAV, "mkcalendar"):
             raise DavError(400, None, "A MKCALENDAR body must be a CALDAV:mkcalendar element.")
         operations = _operations(body)
-    _check_components(operations)
+    components = _check_components(operations)
     operations = [(s, p) for s, p in operations if p.tag != tag(CALDAV, "supported-calendar-component-set")]
     try:
         draft, _taken, refused = _draft_of(operations)
@@ -160,7 +160,7 @@ def mkcalendar(request: DavRequest) -> Response:
     if refused:
         raise DavError(403, None, "Almanac cannot store these properties: " + ", ".join(str(r.tag) for r in refused))
     try:
-        create_calendar(request.services, principal=request.principal, draft=draft, key=key)
+        create_calendar(request.services, principal=request.principal, draft=draft, key=key, components=components)
     except ConflictError as exc:
         raise DavError(405, tag(DAV, "resource-must-be-null"), exc.render()) from exc
     except InvalidInputError as exc:
@@ -168,15 +168,22 @@ def mkcalendar(request: DavRequest) -> Response:
     return Response(status_code=201, headers={"Cache-Control": "no-store"})
 
 
-def _check_components(operations: list[tuple[bool, Element]]) -> None:
+def _check_components(operations: list[tuple[bool, Element]]) -> tuple[str, ...] | None:
+    """The components the new calendar is to hold (None: the default, events and tasks); 403 when the set
+    names neither (RFC 4791 §5.3.1: a VJOURNAL-only calendar cannot be made here)."""
+    wanted: tuple[str, ...] | None = None
     for _is_set, prop in operations:
         if prop.tag != tag(CALDAV, "supported-calendar-component-set"):
             continue
         names = {comp.get("name", "").upper() for comp in children(prop, tag(CALDAV, "comp"))}
-        if "VEVENT" not in names:
+        if not names & {"VEVENT", "VTODO"}:
             raise DavError(
-                403, caldav_condition("supported-calendar-component"), "Almanac calendars hold events (VEVENT) only."
+                403,
+                caldav_condition("supported-calendar-component"),
+                "Almanac calendars hold events (VEVENT) and tasks (VTODO).",
             )
+        wanted = tuple(sorted(names & {"VEVENT", "VTODO"}))
+    return wanted
 
 
 def delete_collection(request: DavRequest) -> Response:

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from icalendar import Calendar as ICalendar
 from icalendar.cal import Component
 
+from almanac.dav.todo_recurrence import expand_todo
 from almanac.domain.recurrence import RecurrenceId, format_occurrence_key
 from almanac.domain.recurrence_zones import load_zone, utc_to_wall_clock
 from almanac.domain.series import EventOccurrence, overlaps
@@ -78,6 +79,19 @@ def expand_object(data: bytes, occurrences: list[EventOccurrence]) -> bytes:
         instance.add("DTEND", _date_or_utc(occurrence.ends_at, all_day=event.all_day, tzid=event.tzid))
         if occurrence.recurrence_id is not None:
             instance.add("RECURRENCE-ID", _recurrence_value(occurrence.recurrence_id))
+        expanded.add_component(instance)
+    return bytes(expanded.to_ical())
+
+
+def expand_todos(data: bytes, window_start: datetime, window_end: datetime) -> bytes:
+    """A task's object with ``expand``: one VTODO per instance of a recurring task in the window (UTC, with
+    RECURRENCE-ID, no rules or VTIMEZONE); a task that does not recur stays as it is."""
+    calendar = ICalendar.from_ical(data)
+    todos = list(calendar.walk("VTODO"))
+    if not todos or (todos[0].get("RRULE") is None and todos[0].get("RDATE") is None):
+        return data
+    expanded = _shell(calendar)
+    for instance in expand_todo(todos[0], window_start, window_end):
         expanded.add_component(instance)
     return bytes(expanded.to_ical())
 

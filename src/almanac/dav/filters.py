@@ -2,6 +2,8 @@
 
 The VEVENT time range is answered by the indexed window query of
 ``services.occurrences`` (recurrences included) before any object is read;
+the VTODO time range by the table of RFC 4791 §9.9 on each task's DTSTART,
+DUE, DURATION, COMPLETED and CREATED;
 prop-filters, param-filters and text-matches are then checked on the iCalendar
 components. Time ranges anywhere else (VALARM, properties) are refused with
 CALDAV:supported-filter rather than answered wrongly.
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Final
 
 from icalendar import Calendar as ICalendar
@@ -19,7 +21,11 @@ from icalendar import vText
 from icalendar.cal import Component
 
 from almanac.dav.errors import DavError, caldav_condition
+from almanac.dav.todo_recurrence import todo_instances
 from almanac.dav.xml import CALDAV, Element, child, children, tag
+
+#: The components Almanac stores, each in its own calendar object resource; the only ones a time-range may filter.
+STORED_COMPONENTS: Final = frozenset({"VEVENT", "VTODO"})
 
 #: RFC 4790 collations: i;ascii-casemap is the default (RFC 4791 §7.5.1); i;unicode-casemap (RFC 5051) too.
 COLLATIONS: Final[dict[str, Callable[[str], str]]] = {
@@ -119,7 +125,7 @@ def _prop_filter(element: Element) -> PropFilter:
 def _comp_filter(element: Element, depth: int) -> CompFilter:
     name = element.get("name", "").upper()
     time_range = parse_time_range(child(element, tag(CALDAV, "time-range")))
-    if time_range is not None and not (depth == 1 and name == "VEVENT"):
+    if time_range is not None and not (depth == 1 and name in STORED_COMPONENTS):
         raise DavError(403, caldav_condition("supported-filter"), f"Time ranges on {name} are not supported.")
     return CompFilter(
         name=name,
@@ -146,9 +152,19 @@ def event_window(root: CompFilter) -> TimeRange | None:
     return None
 
 
-def asks_for_events(root: CompFilter) -> bool:
-    """False when the filter can only match components Almanac never stores (VTODO, VJOURNAL...)."""
-    return all(comp.name == "VEVENT" and not comp.is_not_defined for comp in root.comps)
+def wanted_components(root: CompFilter) -> frozenset[str]:
+    """The components of the objects that can match the filter (empty: only components Almanac never stores).
+
+    Each object holds one kind, so a filter naming VEVENT and VTODO side by side
+    (both required) matches nothing; ``is-not-defined`` leaves the matching to ``matches``.
+    """
+    kinds = set(STORED_COMPONENTS)
+    for comp in root.comps:
+        if comp.is_not_defined:
+            kinds.discard(comp.name)
+        else:
+            kinds &= {comp.name}
+    return frozenset(kinds)
 
 
 def needs_components(root: CompFilter) -> bool:
@@ -160,7 +176,8 @@ def needs_components(root: CompFilter) -> bool:
 
 
 def matches(root: CompFilter, data: bytes) -> bool:
-    """Whether the calendar object matches the filter (its VEVENT time range already checked by the caller)."""
+    """Whether the calendar object matches the filter (its VEVENT time range already checked by the caller;
+    a VTODO's is checked here, RFC 4791 §9.9)."""
     calendar = ICalendar.from_ical(data)
     return _component_matches(root, calendar)
 
@@ -171,12 +188,68 @@ def _component_matches(comp_filter: CompFilter, component: Component) -> bool:
             return False
     for sub_filter in comp_filter.comps:
         subs = [c for c in component.subcomponents if c.name == sub_filter.name]
+        if sub_filter.name == "VTODO" and sub_filter.time_range is not None and not sub_filter.is_not_defined:
+            subs = [c for c in subs if todo_overlaps(c, sub_filter.time_range)]
         if sub_filter.is_not_defined:
             if subs:
                 return False
             continue
         if not any(_component_matches(sub_filter, sub) for sub in subs):
             return False
+    return True
+
+
+def _utc_of(component: Component, name: str) -> datetime | None:
+    """A DATE or DATE-TIME property as a UTC instant (dates and floating times read as UTC)."""
+    prop = component.get(name)
+    if prop is None or not hasattr(prop, "dt"):
+        return None
+    value = prop.dt
+    if isinstance(value, datetime):
+        return value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    return None
+
+
+def todo_overlaps(todo: Component, time_range: TimeRange) -> bool:
+    """Whether a VTODO overlaps the time range: the table of RFC 4791 §9.9 (open bounds are infinite), for
+    any instance of a recurring one."""
+    dtstart, due = _utc_of(todo, "DTSTART"), _utc_of(todo, "DUE")
+    instances = todo_instances(todo, time_range.start, time_range.end)
+    if instances is None:
+        return _todo_overlaps(todo, time_range, dtstart, due)
+    return any(
+        _todo_overlaps(
+            todo,
+            time_range,
+            dtstart + i.shift if dtstart is not None else None,
+            due + i.shift if due is not None else None,
+        )
+        for i in instances
+    )
+
+
+def _todo_overlaps(todo: Component, time_range: TimeRange, dtstart: datetime | None, due: datetime | None) -> bool:
+    lowest, highest = datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
+    start, end = time_range.start or lowest, time_range.end or highest
+    completed, created = _utc_of(todo, "COMPLETED"), _utc_of(todo, "CREATED")
+    duration = todo.get("DURATION")
+    if dtstart is not None and duration is not None and hasattr(duration, "dt"):
+        finish = dtstart + duration.dt
+        return start <= finish and (end > dtstart or end >= finish)
+    if dtstart is not None and due is not None:
+        return (start < due or start <= dtstart) and (end > dtstart or end >= due)
+    if dtstart is not None:
+        return start <= dtstart < end
+    if due is not None:
+        return start < due <= end
+    if completed is not None and created is not None:
+        return (start <= created or start <= completed) and (end >= created or end >= completed)
+    if completed is not None:
+        return start <= completed <= end
+    if created is not None:
+        return end > created
     return True
 
 

@@ -3,7 +3,7 @@
 Writes are conditional on the strong ETag (``If-Match``; ``If-None-Match: *``
 for a create) inside the same unit of work as the write (412 otherwise), and
 the RFC's preconditions come back as DAV:error bodies: CALDAV:valid-calendar-data
-(unparsable iCalendar), CALDAV:supported-calendar-component (not a VEVENT),
+(unparsable iCalendar), CALDAV:supported-calendar-component (not a VEVENT or VTODO),
 CALDAV:valid-calendar-object-resource (a rule of Almanac's events broken, or
 more than one UID), CALDAV:no-uid-conflict (the UID lives in another resource).
 """
@@ -17,7 +17,7 @@ from almanac.dav.conditions import if_match_of, if_none_match_of
 from almanac.dav.context import DavRequest
 from almanac.dav.errors import DavError, caldav_condition
 from almanac.dav.objects_store import load_stored_object, remove_object, store_object
-from almanac.dav.resources import OBJECT_CONTENT_TYPE
+from almanac.dav.resources import object_content_type
 from almanac.domain.preconditions import none_match
 
 
@@ -35,7 +35,7 @@ def get_object(request: DavRequest) -> Response:
     any_tag, tags = if_none_match_of(request.headers)
     if (any_tag or tags) and not none_match(stored.etag, tags, any_tag=any_tag):
         return Response(status_code=304, headers=headers)
-    return Response(stored.data, media_type=OBJECT_CONTENT_TYPE, headers=headers)
+    return Response(stored.data, media_type=object_content_type(stored.component), headers=headers)
 
 
 def put_object(request: DavRequest) -> Response:

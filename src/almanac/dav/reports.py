@@ -12,15 +12,15 @@ from starlette.responses import Response
 from almanac.dav import paths
 from almanac.dav.context import DavRequest
 from almanac.dav.errors import DavError, caldav_condition
-from almanac.dav.expansion import expand_object, limit_recurrence_set
+from almanac.dav.expansion import expand_object, expand_todos, limit_recurrence_set
 from almanac.dav.filters import (
     TimeRange,
-    asks_for_events,
     event_window,
     matches,
     needs_components,
     parse_filter,
     parse_time_range,
+    wanted_components,
 )
 from almanac.dav.objects_store import (
     list_stored_objects,
@@ -47,6 +47,7 @@ class _Data:
     etag: str
     data: bytes
     updated_at: datetime
+    component: str
 
 
 @dataclass(frozen=True)
@@ -112,28 +113,42 @@ def _occurrences(request: DavRequest, key: str, time_range: TimeRange) -> dict[s
 Expansion = dict[str, list[EventOccurrence]]
 
 
-def _expansion(request: DavRequest, key: str, shape: DataRequest, known: Expansion | None = None) -> Expansion | None:
-    """The occurrences ``calendar-data`` asks to expand into, by object name: read once for the whole report
-    (``known`` when the filter's window query already read them for the same window)."""
-    if shape.expand is None:
-        return None
-    if known is not None:
-        return known
-    return _occurrences(request, key, shape.expand)
+@dataclass(frozen=True)
+class _Shaping:
+    """What ``calendar-data`` asks of every object, resolved once per report: its windows, and the events'
+    occurrences to expand into (by object name; a task's recurrence is read from its own data)."""
+
+    expand: tuple[datetime, datetime] | None = None
+    limit: tuple[datetime, datetime] | None = None
+    occurrences: Expansion | None = None
 
 
-def _shaped(
-    stored: StoredObject, shape: DataRequest, expansion: Expansion | None, limit: tuple[datetime, datetime] | None
-) -> StoredObject:
+def _shaping(request: DavRequest, key: str, shape: DataRequest, *, known: Expansion | None = None) -> _Shaping:
+    """``known``: the occurrences the filter's window query already read, when the expand window is the same."""
+    expand = None if shape.expand is None else _window(request, shape.expand)
+    limit = None if shape.limit is None else _window(request, shape.limit)
+    occurrences = None
+    if shape.expand is not None:
+        occurrences = known if known is not None else _occurrences(request, key, shape.expand)
+    return _Shaping(expand=expand, limit=limit, occurrences=occurrences)
+
+
+def _shaped(stored: StoredObject, shaping: _Shaping) -> StoredObject:
     """The object's data as ``calendar-data`` asked for it."""
     data = stored.data
-    if shape.expand is not None:
-        data = expand_object(data, (expansion or {}).get(stored.name, []))
-    elif limit is not None:
-        data = limit_recurrence_set(data, *limit)
+    if stored.component != "VEVENT":
+        if shaping.expand is None:
+            return stored
+        data = expand_todos(data, *shaping.expand)
+    elif shaping.expand is not None:
+        data = expand_object(data, (shaping.occurrences or {}).get(stored.name, []))
+    elif shaping.limit is not None:
+        data = limit_recurrence_set(data, *shaping.limit)
     if data is stored.data:
         return stored
-    return _Data(name=stored.name, etag=stored.etag, data=data, updated_at=stored.updated_at)
+    return _Data(
+        name=stored.name, etag=stored.etag, data=data, updated_at=stored.updated_at, component=stored.component
+    )
 
 
 def _object_response(request: DavRequest, key: str, stored: StoredObject, wanted: PropertyRequest) -> Element:
@@ -143,10 +158,6 @@ def _object_response(request: DavRequest, key: str, stored: StoredObject, wanted
     return resource_response(resource, wanted)
 
 
-def _limit_window(request: DavRequest, shape: DataRequest) -> tuple[datetime, datetime] | None:
-    return None if shape.limit is None else _window(request, shape.limit)
-
-
 def calendar_query(request: DavRequest, body: Element) -> Response:
     view = _calendar(request)
     key = view.calendar.key
@@ -154,23 +165,24 @@ def calendar_query(request: DavRequest, body: Element) -> Response:
     shape = DataRequest.of(child(body, tag(DAV, "prop")))
     root = parse_filter(child(body, tag(CALDAV, "filter")))
     responses: list[Element] = []
-    if asks_for_events(root):
+    kinds = wanted_components(root)
+    if kinds:
         window = event_window(root)
         known: Expansion | None = None
         if window is None:
-            objects: list[StoredObject] = list(list_stored_objects(request, key))
+            objects: list[StoredObject] = [o for o in list_stored_objects(request, key) if o.component in kinds]
         else:
+            # A VEVENT time range: only events can match (wanted_components), found by the window query.
             start, end = _window(request, window)
             found = stored_objects_in_window(request, key, start, end)
             objects = [found.objects[name] for name in sorted(found.objects)]
             if shape.expand is not None and _window(request, shape.expand) == (start, end):
                 known = found.occurrences
-        expansion = _expansion(request, key, shape, known)
-        limit = _limit_window(request, shape)
+        shaping = _shaping(request, key, shape, known=known)
         check = needs_components(root)
         for stored in objects:
             if not check or matches(root, stored.data):
-                responses.append(_object_response(request, key, _shaped(stored, shape, expansion, limit), wanted))
+                responses.append(_object_response(request, key, _shaped(stored, shaping), wanted))
     return multistatus(responses)
 
 
@@ -186,8 +198,7 @@ def calendar_multiget(request: DavRequest, body: Element) -> Response:
         named = target.kind is TargetKind.OBJECT and target.calendar_key == key and target.name is not None
         asked.append((text, target.name if named else None))
     found = stored_objects_named(request, key, [name for _, name in asked if name is not None])
-    expansion = _expansion(request, key, shape) if found else None
-    limit = _limit_window(request, shape)
+    shaping = _shaping(request, key, shape) if found else _Shaping()
     responses: list[Element] = []
     for text, name in asked:
         stored = found.get(name) if name is not None else None
@@ -196,7 +207,7 @@ def calendar_multiget(request: DavRequest, body: Element) -> Response:
                 element(tag(DAV, "response"), href(text), element(tag(DAV, "status"), text=status_line(404)))
             )
             continue
-        responses.append(_object_response(request, key, _shaped(stored, shape, expansion, limit), wanted))
+        responses.append(_object_response(request, key, _shaped(stored, shaping), wanted))
     return multistatus(responses)
 
 

@@ -28,6 +28,12 @@ PropertyGetter = Callable[[], Element | None]
 CALENDAR_CONTENT_TYPE: Final = "text/calendar; charset=utf-8"
 OBJECT_CONTENT_TYPE: Final = "text/calendar; charset=utf-8; component=vevent"
 
+
+def object_content_type(component: str) -> str:
+    """The media type of a calendar object resource holding ``component`` (VEVENT or VTODO)."""
+    return f"text/calendar; charset=utf-8; component={component.lower()}"
+
+
 #: The reports a calendar collection answers (RFC 3253 §3.1.5).
 CALENDAR_REPORTS: Final = (
     tag(CALDAV, "calendar-query"),
@@ -51,6 +57,11 @@ class StoredObject(Protocol):
 
     @property
     def updated_at(self) -> datetime: ...
+
+    @property
+    def component(self) -> str:
+        """The component the object holds: VEVENT or VTODO."""
+        ...
 
 
 def _prop(name: str, *children: Element, text: str | None = None) -> Element:
@@ -260,7 +271,7 @@ class CalendarResource(Resource):
                     tag(CALDAV, "calendar-timezone"), text=timezone_calendar(calendar.tzid)
                 ),
                 tag(CALDAV, "supported-calendar-component-set"): lambda: _prop(
-                    tag(CALDAV, "supported-calendar-component-set"), _comp("VEVENT")
+                    tag(CALDAV, "supported-calendar-component-set"), *(_comp(name) for name in calendar.components)
                 ),
                 tag(CALDAV, "supported-calendar-data"): lambda: _prop(
                     tag(CALDAV, "supported-calendar-data"), _calendar_data_type()
@@ -310,7 +321,7 @@ def _color(calendar: Calendar) -> Element | None:
 
 @dataclass
 class ObjectResource(Resource):
-    """A calendar object resource: one UID (a series with its overrides) as iCalendar bytes."""
+    """A calendar object resource: one UID (a series with its overrides, or a task) as iCalendar bytes."""
 
     stored: StoredObject | None = None
 
@@ -322,7 +333,9 @@ class ObjectResource(Resource):
             {
                 tag(DAV, "resourcetype"): lambda: _prop(tag(DAV, "resourcetype")),
                 tag(DAV, "getetag"): lambda: _prop(tag(DAV, "getetag"), text=stored.etag),
-                tag(DAV, "getcontenttype"): lambda: _prop(tag(DAV, "getcontenttype"), text=OBJECT_CONTENT_TYPE),
+                tag(DAV, "getcontenttype"): lambda: _prop(
+                    tag(DAV, "getcontenttype"), text=object_content_type(stored.component)
+                ),
                 tag(DAV, "getcontentlength"): lambda: _prop(tag(DAV, "getcontentlength"), text=str(len(stored.data))),
                 tag(DAV, "getlastmodified"): lambda: _prop(
                     tag(DAV, "getlastmodified"), text=format_datetime(stored.updated_at, usegmt=True)

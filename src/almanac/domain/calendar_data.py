@@ -6,7 +6,7 @@ with a RECURRENCE-ID). The ``almanac.ical`` adapter turns bytes into
 ``ParsedObject`` values and events back into bytes; services reach it only
 through the ``CalendarCodec`` port, which the composition root wires.
 
-``ParsedComponent`` holds what Almanac models of one VEVENT, already mapped
+``ParsedTask`` is that for a VTODO (a task); ``ParsedComponent`` holds what Almanac models of one VEVENT, already mapped
 to domain values (instants in UTC beside their zone, a ``Recurrence``,
 reminders), plus ``extra_properties``: the raw, unfolded content lines of
 everything Almanac does not model (``X-`` properties, ``URL``, ``ATTACH``,
@@ -17,6 +17,7 @@ line: only a service can tell whether an address belongs to a user.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,6 +28,7 @@ from almanac.domain.calendars import Calendar
 from almanac.domain.errors import N_, ConflictError, InvalidInputError, Problem
 from almanac.domain.events import Availability, Event, Priority, Privacy, Reminder
 from almanac.domain.recurrence import Recurrence, RecurrenceId
+from almanac.domain.tasks import Task, TaskStatus
 from almanac.domain.users import User
 
 
@@ -77,14 +79,42 @@ class ParsedComponent:
 
 
 @dataclass(frozen=True)
+class ParsedTask:
+    """What Almanac models of one VTODO (RFC 5545 §3.6.2; ``line``: where it begins, 1-based).
+
+    ``starts_at``/``due_at`` are None when the VTODO has no DTSTART / DUE (a
+    DTSTART + DURATION gives the due instant). ``attendees`` name the delegates
+    (an address of no user is kept raw by the service); ``completed_at`` is COMPLETED.
+    """
+
+    line: int
+    summary: str
+    starts_at: datetime | None
+    due_at: datetime | None
+    tzid: str
+    all_day: bool = False
+    description: str | None = None
+    category_key: str | None = None
+    priority: Priority = Priority.NONE
+    status: TaskStatus = TaskStatus.NEEDS_ACTION
+    completed_at: datetime | None = None
+    reminders: tuple[Reminder, ...] = ()
+    attendees: tuple[Address, ...] = ()
+    organizer: Address | None = None
+    extra_properties: str | None = None
+
+
+@dataclass(frozen=True)
 class ParsedObject:
-    """One UID of the data: its kind, its master (None for components Almanac does not store) and overrides."""
+    """One UID of the data: its kind, its master (None for components Almanac does not store) and overrides,
+    or, for a VTODO, its ``task``."""
 
     uid: str
     kind: ComponentKind
     line: int
     master: ParsedComponent | None = None
     overrides: tuple[ParsedComponent, ...] = field(default_factory=tuple)
+    task: ParsedTask | None = None
 
 
 class CalendarDataError(InvalidInputError):
@@ -107,7 +137,7 @@ class UnsupportedComponentError(InvalidInputError):
     """The data holds a component this server does not store (CalDAV ``supported-calendar-component``)."""
 
     code = "unsupported_component"
-    template = N_("This calendar stores events (VEVENT) only; %(kind)s components are not supported yet.")
+    template = N_("This calendar does not store %(kind)s components.")
 
 
 class UidConflictError(ConflictError):
@@ -115,6 +145,11 @@ class UidConflictError(ConflictError):
 
     code = "uid_conflict"
     template = N_("The UID %(uid)s is already used by the calendar object %(name)s of this calendar.")
+
+
+def entity_tag_of(data: bytes) -> str:
+    """The strong entity tag of iCalendar bytes (a SHA-256 prefix, quoted)."""
+    return '"' + hashlib.sha256(data).hexdigest()[:40] + '"'
 
 
 def line_field(line: int) -> str:
@@ -137,10 +172,20 @@ class CalendarCodec(Protocol):
         """One VCALENDAR holding the master, its overrides and the VTIMEZONEs they use."""
         ...
 
+    def calendar_task(self, task: Task, *, users: Mapping[int, User]) -> bytes:
+        """One VCALENDAR holding the task as a VTODO and the VTIMEZONE it uses."""
+        ...
+
     def calendar_feed(
-        self, calendar: Calendar, objects: Sequence[tuple[Event, Sequence[Event]]], *, users: Mapping[int, User]
+        self,
+        calendar: Calendar,
+        objects: Sequence[tuple[Event, Sequence[Event]]],
+        *,
+        users: Mapping[int, User],
+        tasks: Sequence[Task] = (),
     ) -> bytes:
-        """One VCALENDAR holding every (master, overrides) of ``objects``, named after ``calendar``."""
+        """One VCALENDAR holding every (master, overrides) of ``objects`` and every task (VTODO), named after
+        ``calendar``."""
         ...
 
     def parse_calendar_object(self, data: bytes, *, default_tzid: str) -> ParsedObject:
@@ -161,8 +206,10 @@ __all__ = [
     "ComponentKind",
     "ParsedComponent",
     "ParsedObject",
+    "ParsedTask",
     "Progress",
     "UidConflictError",
     "UnsupportedComponentError",
+    "entity_tag_of",
     "line_field",
 ]

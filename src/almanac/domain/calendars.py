@@ -10,6 +10,10 @@ DEFAULT_CALENDAR_SUFFIX = "-defaultCalendarId"
 DEFAULT_COLOR = "powder_blue"
 
 
+#: What a calendar holds unless a CalDAV client created it for fewer: events and tasks.
+CALENDAR_COMPONENTS: tuple[str, ...] = ("VEVENT", "VTODO")
+
+
 @dataclass
 class Calendar:
     """A named collection of events.
@@ -42,6 +46,8 @@ class Calendar:
     private_feed_hash: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    #: The iCalendar components CalDAV clients may store in it (RFC 4791 §5.2.3), fixed at creation.
+    components: tuple[str, ...] = CALENDAR_COMPONENTS
 
     @property
     def is_group_calendar(self) -> bool:

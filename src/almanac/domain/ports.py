@@ -360,6 +360,16 @@ class TaskRepository(Protocol):
         """The task; with ``for_update`` its row stays locked until the unit of work ends (writes)."""
         ...
 
+    def get_by_dav_name(self, calendar_id: int, name: str, *, for_update: bool = False) -> Task | None:
+        """The task whose CalDAV resource name in the calendar is ``name`` (its ``dav_name``, or ``<uid>.ics``)."""
+        ...
+
+    def get_by_uid(self, calendar_id: int, uid: str, *, for_update: bool = False) -> Task | None: ...
+
+    def list_of_calendar(self, calendar_id: int) -> list[Task]:
+        """Every task of the calendar, by UID."""
+        ...
+
     def update(self, task: Task) -> Task: ...
 
     def delete(self, task_id: int) -> None:

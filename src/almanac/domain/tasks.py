@@ -6,6 +6,9 @@ A task has a ``uid`` (VTODO ``UID``), a ``summary`` (``SUMMARY``; eXo's
 ``priority``, a ``status`` (``STATUS``, RFC 5545 §3.8.1.11), the users it is
 delegated to, reminders (``VALARM``) and one category (``CATEGORIES``).
 ``completed_at`` is VTODO ``COMPLETED``: set when the status becomes completed.
+A VTODO may lack DTSTART or DUE; ``has_start``/``has_due`` say which it has,
+and the missing one is stood in for so the eXo face, which needs both, still
+has instants to show.
 
 Permissions are the event rules of ``permissions`` (spec §2.4): a task is read
 by whoever may view its calendar, by everyone when the calendar is public, and
@@ -68,6 +71,16 @@ class Task:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     revision: int = 0
+    #: The CalDAV resource name a client chose (None: ``<uid>.ics``).
+    dav_name: str | None = None
+    #: Raw iCalendar content lines of the VTODO Almanac does not model, re-emitted unchanged.
+    extra_properties: str | None = None
+    #: Whether the VTODO has DTSTART / DUE: eXo tasks have both; a VTODO may have neither (RFC 5545 §3.6.2),
+    #: and then ``starts_at``/``due_at`` hold stand-ins (the other instant, or the creation) for the eXo face.
+    has_start: bool = True
+    has_due: bool = True
+    #: DTSTART/DUE are dates (``VALUE=DATE``), at midnight of ``tzid``.
+    all_day: bool = False
 
     def is_delegated_to(self, user_id: int) -> bool:
         return user_id in self.delegate_ids

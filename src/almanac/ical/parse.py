@@ -34,6 +34,7 @@ from almanac.domain.calendar_data import (
     ComponentKind,
     ParsedComponent,
     ParsedObject,
+    ParsedTask,
     line_field,
 )
 from almanac.domain.categories import ALL_CATEGORY_KEY, BUILT_IN_CATEGORIES
@@ -41,6 +42,7 @@ from almanac.domain.errors import N_, Problem
 from almanac.domain.events import Availability, Priority, Privacy, Reminder, ReminderChannel
 from almanac.domain.recurrence import Recurrence, RecurrenceError, RecurrenceId
 from almanac.domain.recurrence_zones import load_zone, local_midnight_utc, utc_to_wall_clock, wall_clock_to_utc
+from almanac.domain.tasks import TaskStatus
 from almanac.ical.lines import ContentLine, RawComponent, components
 from almanac.ical.values import (
     duration_value,
@@ -65,12 +67,17 @@ _READ_FIRST = frozenset({"UID", "DTSTART", "DTEND", "DURATION"})
 _CATEGORY_BY_NAME = {c.name.casefold(): c.key for c in BUILT_IN_CATEGORIES if c.key != ALL_CATEGORY_KEY}
 _CATEGORY_BY_NAME.update({c.short_name: c.key for c in BUILT_IN_CATEGORIES if c.key != ALL_CATEGORY_KEY})
 OUT_OF_OFFICE = "X-MICROSOFT-CDO-BUSYSTATUS"
+_SINGLE_TODO = (
+    *("UID", "DTSTART", "DUE", "DURATION", "SUMMARY", "DESCRIPTION", "CLASS", "STATUS", "COMPLETED"),
+    *("PRIORITY", "PERCENT-COMPLETE", "ORGANIZER", "RRULE"),
+)
+_TODO_STATUSES = {status.ical: status for status in TaskStatus}
 
 
 def parse_calendar_file(data: bytes, *, default_tzid: str = "UTC") -> list[ParsedObject]:
     """Every calendar object of ``data`` (one per UID, in order of first appearance).
 
-    VEVENTs are fully read; VTODO and VJOURNAL objects are returned with their
+    VEVENTs and VTODOs are fully read; VJOURNAL objects are returned with their
     kind and no master (the caller decides to skip or refuse them); VTIMEZONE
     is read from the TZID names instead (IANA, Windows or a path ending in an
     IANA name); other components are ignored. CalendarDataError at the first fault.
@@ -128,6 +135,14 @@ class _Group:
             self.master = component
 
     def parsed(self, default_tzid: str) -> ParsedObject:
+        if self.kind is ComponentKind.TODO:
+            if self.overrides:
+                raise CalendarDataError.at(
+                    self.overrides[0].number,
+                    N_("Overridden occurrences (RECURRENCE-ID) of a task are not supported."),
+                )
+            assert self.master is not None  # a VTODO without RECURRENCE-ID started the group
+            return ParsedObject(self.uid, self.kind, self.line, task=_todo(self.master, default_tzid))
         if self.kind is not ComponentKind.EVENT:
             return ParsedObject(self.uid, self.kind, self.line)
         if self.master is None:
@@ -207,6 +222,86 @@ def _component(raw: RawComponent, default_tzid: str, *, master: ParsedComponent 
         organizer=next(iter(reader.addresses("ORGANIZER")), None),
         extra_properties=reader.extra(),
     )
+
+
+def _todo(raw: RawComponent, default_tzid: str) -> ParsedTask:
+    """One VTODO (RFC 5545 §3.6.2) as a ParsedTask; DTSTART and DUE are each optional."""
+    for name in _SINGLE_TODO:
+        repeated = raw.all(name)
+        if len(repeated) > 1:
+            raise CalendarDataError.at(repeated[1].number, N_("%(name)s may appear only once."), name=name)
+    start_line, due_line, duration_line = raw.first("DTSTART"), raw.first("DUE"), raw.first("DURATION")
+    if due_line is not None and duration_line is not None:
+        raise CalendarDataError.at(duration_line.number, N_("A VTODO may have DUE or DURATION, not both."))
+    if duration_line is not None and start_line is None:
+        raise CalendarDataError.at(duration_line.number, N_("A VTODO with DURATION needs a DTSTART."))
+    start = moment_value(start_line, default_tzid=default_tzid) if start_line is not None else None
+    due = moment_value(due_line, default_tzid=start.tzid if start else default_tzid) if due_line else None
+    if start is not None and due is not None and start.is_date != due.is_date:
+        assert due_line is not None
+        raise CalendarDataError.at(
+            due_line.number, N_("DUE must be a date when DTSTART is a date, and a date-time otherwise.")
+        )
+    first = start or due
+    all_day = first is not None and first.is_date
+    tzid = first.tzid if first is not None else default_tzid
+    starts_at = _instant(start.value, tzid) if start is not None else None
+    due_at = _instant(due.value, tzid) if due is not None else None
+    if duration_line is not None and start is not None and starts_at is not None:
+        due_at = _end(raw, start.value, tzid, starts_at)
+    if starts_at is not None and due_at is not None and due_at < starts_at:
+        at = due_line or duration_line or raw.begin
+        raise CalendarDataError.at(at.number, N_("The task is due before it starts."))
+    reader = _Reader(raw)
+    reader.take("DUE")
+    summary_line = reader.take("SUMMARY")
+    summary = text_value(summary_line).strip() if summary_line else ""
+    status, completed_at = _todo_status(reader)
+    fields = _Fields(reader)
+    return ParsedTask(
+        line=raw.number,
+        summary=summary or UNTITLED,
+        starts_at=starts_at,
+        due_at=due_at,
+        tzid=tzid,
+        all_day=all_day,
+        description=reader.text("DESCRIPTION"),
+        category_key=fields.category(),
+        priority=fields.priority(),
+        status=status,
+        completed_at=completed_at,
+        reminders=tuple(reader.reminders()),
+        attendees=tuple(reader.addresses("ATTENDEE")),
+        organizer=next(iter(reader.addresses("ORGANIZER")), None),
+        extra_properties=reader.extra(),
+    )
+
+
+def _todo_status(reader: _Reader) -> tuple[TaskStatus, datetime | None]:
+    """STATUS (RFC 5545 §3.8.1.11) and COMPLETED (§3.8.2.1). A COMPLETED without STATUS means completed;
+    a COMPLETED beside another status is kept raw (the task model holds the instant of completed tasks only)."""
+    status_line = reader.take("STATUS")
+    completed_line = reader.peek("COMPLETED")
+    if status_line is not None:
+        status = _TODO_STATUSES.get(status_line.value.strip().upper())
+        if status is None:
+            raise CalendarDataError.at(
+                status_line.number,
+                N_("A VTODO's STATUS is NEEDS-ACTION, IN-PROCESS, COMPLETED or CANCELLED, not %(value)s."),
+                value=status_line.value.strip()[:40],
+            )
+    else:
+        status = TaskStatus.COMPLETED if completed_line else TaskStatus.NEEDS_ACTION
+    if status is TaskStatus.COMPLETED:
+        reader.take("PERCENT-COMPLETE")  # 100 by definition; the server writes it for completed tasks
+    if status is not TaskStatus.COMPLETED or not completed_line:
+        return status, None
+    reader.take("COMPLETED")
+    moment = moment_value(completed_line[0], default_tzid="UTC")
+    if moment.is_date:
+        raise CalendarDataError.at(completed_line[0].number, N_("COMPLETED must be a date-time in UTC."))
+    assert isinstance(moment.value, datetime)
+    return status, moment.value
 
 
 def _instant(value: date | datetime, tzid: str) -> datetime:

@@ -15,7 +15,11 @@ RECURRENCE-ID on overrides, ORGANIZER (the author, when there are attendees)
 and one ATTENDEE per participant with its PARTSTAT, a VALARM per reminder,
 and, verbatim, the properties and components it was imported with but Almanac
 does not model (an imported ORGANIZER that is not the author among them,
-which then replaces the author's). Every zone used gets a VTIMEZONE generated from the zoneinfo
+which then replaces the author's). Tasks are VTODOs after the VEVENTs, by UID:
+UID, DTSTAMP/CREATED/LAST-MODIFIED, DTSTART and DUE (those the task has),
+SUMMARY, DESCRIPTION, CATEGORIES, PRIORITY, STATUS, COMPLETED and
+PERCENT-COMPLETE:100 once completed, SEQUENCE, one ATTENDEE per delegate (with
+the author as ORGANIZER), VALARMs and the raw lines kept. Every zone used gets a VTIMEZONE generated from the zoneinfo
 database, covering the years the calendar uses.
 """
 
@@ -34,12 +38,14 @@ from almanac.domain.categories import find_category
 from almanac.domain.events import Availability, Event, Priority, Privacy, Reminder, ReminderChannel
 from almanac.domain.recurrence import format_occurrence_key
 from almanac.domain.recurrence_zones import UTC, load_zone, utc_to_wall_clock, wall_clock_to_utc
+from almanac.domain.tasks import ICAL_PRIORITY, Task, TaskStatus
 from almanac.domain.users import User
 
 PRODID = "-//Almanac//Almanac calendar server//EN"
 _CRLF = b"\r\n"
 _END_CALENDAR = b"END:VCALENDAR\r\n"
 _END_EVENT = b"END:VEVENT\r\n"
+_END_TODO = b"END:VTODO\r\n"
 _PRIORITY = {Priority.HIGH: 1, Priority.NORMAL: 5, Priority.LOW: 9}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # A series without UNTIL runs on: its zone's VTIMEZONE covers at least this far.
@@ -53,12 +59,23 @@ def calendar_object(master: Event, overrides: Sequence[Event], *, users: Mapping
     return _calendar([(master, overrides)], users=users, properties={})
 
 
-def calendar_feed(calendar: Calendar, objects: Sequence[CalendarObjectParts], *, users: Mapping[int, User]) -> bytes:
-    """One VCALENDAR holding every object of ``calendar``, named after it (``X-WR-CALNAME``)."""
+def calendar_task(task: Task, *, users: Mapping[int, User]) -> bytes:
+    """One VCALENDAR with the task as a VTODO and the VTIMEZONE it uses (a CalDAV resource)."""
+    return _calendar([], users=users, properties={}, tasks=[task])
+
+
+def calendar_feed(
+    calendar: Calendar,
+    objects: Sequence[CalendarObjectParts],
+    *,
+    users: Mapping[int, User],
+    tasks: Sequence[Task] = (),
+) -> bytes:
+    """One VCALENDAR holding every object and task of ``calendar``, named after it (``X-WR-CALNAME``)."""
     properties = {"X-WR-CALNAME": calendar.name}
     if calendar.description:
         properties["X-WR-CALDESC"] = calendar.description
-    return _calendar(objects, users=users, properties=properties)
+    return _calendar(objects, users=users, properties=properties, tasks=tasks)
 
 
 def fold(line: str) -> bytes:
@@ -78,7 +95,11 @@ def fold(line: str) -> bytes:
 
 
 def _calendar(
-    objects: Sequence[CalendarObjectParts], *, users: Mapping[int, User], properties: dict[str, str]
+    objects: Sequence[CalendarObjectParts],
+    *,
+    users: Mapping[int, User],
+    properties: dict[str, str],
+    tasks: Sequence[Task] = (),
 ) -> bytes:
     header = icalendar.Calendar()
     header.add("prodid", PRODID)
@@ -88,9 +109,14 @@ def _calendar(
         header.add(name, icalendar.vText(value))
     ordered = sorted(((m, sorted(o, key=_override_order)) for m, o in objects), key=lambda parts: parts[0].uid)
     events = [(event, master) for master, overrides in ordered for event in (master, *overrides)]
+    todos = sorted(tasks, key=lambda task: (task.uid, task.id or 0))
+    years = _zone_years(events)
+    for tzid, found in _task_zone_years(todos).items():
+        years[tzid] = (min(found[0], years.get(tzid, found)[0]), max(found[1], years.get(tzid, found)[1]))
     parts = [header.to_ical().removesuffix(_END_CALENDAR)]
-    parts.extend(_vtimezone(tzid, first, last) for tzid, (first, last) in sorted(_zone_years(events).items()))
+    parts.extend(_vtimezone(tzid, first, last) for tzid, (first, last) in sorted(years.items()))
     parts.extend(_vevent(event, master, users) for event, master in events)
+    parts.extend(_vtodo(task, users) for task in todos)
     parts.append(_END_CALENDAR)
     return b"".join(parts)
 
@@ -118,6 +144,18 @@ def _zone_years(events: Iterable[tuple[Event, Event]]) -> dict[str, tuple[int, i
     return {tzid: (min(found), max(found)) for tzid, found in years.items()}
 
 
+def _task_zone_years(tasks: Iterable[Task]) -> dict[str, tuple[int, int]]:
+    """For each zone a task's DTSTART or DUE is written in, the first and last year written."""
+    years: dict[str, list[int]] = {}
+    for task in tasks:
+        if task.all_day or task.tzid == "UTC":
+            continue
+        written = [i.year for i, given in ((task.starts_at, task.has_start), (task.due_at, task.has_due)) if given]
+        if written:
+            years.setdefault(task.tzid, []).extend(written)
+    return {tzid: (min(found), max(found)) for tzid, found in years.items()}
+
+
 @lru_cache(maxsize=512)
 def _vtimezone(tzid: str, first_year: int, last_year: int) -> bytes:
     """A VTIMEZONE for ``tzid`` from the zoneinfo database, valid from ``first_year`` through ``last_year``."""
@@ -138,8 +176,8 @@ def _vevent(event: Event, master: Event, users: Mapping[int, User]) -> bytes:
     if event.created_at is not None:
         component.add("created", event.created_at.astimezone(UTC))
     component.add("last-modified", changed.astimezone(UTC))
-    _timing(component, "dtstart", event.starts_at, event)
-    _timing(component, "dtend", event.ends_at, event)
+    _timing(component, "dtstart", event.starts_at, all_day=event.all_day, tzid=event.tzid)
+    _timing(component, "dtend", event.ends_at, all_day=event.all_day, tzid=event.tzid)
     if event.recurrence_id is not None:
         _recurrence_id(component, event.recurrence_id, master)
     component.add("summary", event.summary)
@@ -170,9 +208,57 @@ def _vevent(event: Event, master: Event, users: Mapping[int, User]) -> bytes:
         tzid = None if event.all_day else event.tzid
         parts.extend(fold(line) for line in event.recurrence.to_lines(tzid=tzid))
     parts.extend(fold(line) for line in extra_properties)
-    parts.extend(_valarm(reminder, event, author) for reminder in event.reminders)
+    parts.extend(_valarm(reminder, event.summary, author) for reminder in event.reminders)
     parts.extend(fold(line) for line in extra_components)
     parts.append(_END_EVENT)
+    return b"".join(parts)
+
+
+def _vtodo(task: Task, users: Mapping[int, User]) -> bytes:
+    """One VTODO (RFC 5545 §3.6.2) from what the task model holds, then the raw lines it was written with."""
+    extra_properties, extra_components = _extras(task.extra_properties)
+    completed = task.status is TaskStatus.COMPLETED
+    if completed:  # the server's PERCENT-COMPLETE:100 replaces whatever a client sent before completing
+        extra_properties = [line for line in extra_properties if _name(line) != "PERCENT-COMPLETE"]
+    extra_names = {_name(line) for line in extra_properties}
+    component = icalendar.Todo()
+    component.add("uid", task.uid)
+    changed = task.updated_at or task.created_at or _EPOCH
+    component.add("dtstamp", changed.astimezone(UTC))
+    if task.created_at is not None:
+        component.add("created", task.created_at.astimezone(UTC))
+    component.add("last-modified", changed.astimezone(UTC))
+    if task.has_start:
+        _timing(component, "dtstart", task.starts_at, all_day=task.all_day, tzid=task.tzid)
+    if task.has_due:
+        _timing(component, "due", task.due_at, all_day=task.all_day, tzid=task.tzid)
+    component.add("summary", task.summary)
+    if task.description is not None:
+        component.add("description", task.description)
+    category = find_category(task.category_key) if task.category_key else None
+    if category is not None:
+        component.add("categories", [category.name])
+    if ICAL_PRIORITY[task.priority]:
+        component.add("priority", ICAL_PRIORITY[task.priority])
+    component.add("status", task.status.ical)
+    if completed and task.completed_at is not None:
+        component.add("completed", task.completed_at.astimezone(UTC))
+    if completed:
+        component.add("percent-complete", 100)
+    component.add("sequence", max(task.revision - 1, 0))
+    for delegate_id in task.delegate_ids:
+        user = users.get(delegate_id)
+        if user is not None:
+            component.add("attendee", _address(user, None))
+    author = users.get(task.author_id)
+    has_attendees = bool(task.delegate_ids) or "ATTENDEE" in extra_names
+    if has_attendees and author is not None and "ORGANIZER" not in extra_names:
+        component.add("organizer", _address(author, None))
+    parts = [component.to_ical().removesuffix(_END_TODO)]
+    parts.extend(fold(line) for line in extra_properties)
+    parts.extend(_valarm(reminder, task.summary, author) for reminder in task.reminders)
+    parts.extend(fold(line) for line in extra_components)
+    parts.append(_END_TODO)
     return b"".join(parts)
 
 
@@ -197,14 +283,14 @@ def _name(line: str) -> str:
     return line.partition(":")[0].partition(";")[0].upper()
 
 
-def _timing(component: icalendar.Event, name: str, instant: datetime, event: Event) -> None:
-    """DTSTART/DTEND: a date for an all-day event, UTC for zone "UTC", else the wall clock with TZID."""
-    if event.all_day:
-        component.add(name, utc_to_wall_clock(instant, load_zone(event.tzid)).date())
-    elif event.tzid == "UTC":
+def _timing(component: icalendar.cal.Component, name: str, instant: datetime, *, all_day: bool, tzid: str) -> None:
+    """DTSTART/DTEND/DUE: a date when all-day, UTC for zone "UTC", else the wall clock with TZID."""
+    if all_day:
+        component.add(name, utc_to_wall_clock(instant, load_zone(tzid)).date())
+    elif tzid == "UTC":
         component.add(name, instant.astimezone(UTC))
     else:
-        component.add(name, _local(instant, event.tzid))
+        component.add(name, _local(instant, tzid))
 
 
 def _local(instant: datetime, tzid: str) -> datetime:
@@ -236,16 +322,16 @@ def _address(user: User, partstat: str | None) -> icalendar.vCalAddress:
     return address
 
 
-def _valarm(reminder: Reminder, event: Event, author: User | None) -> bytes:
+def _valarm(reminder: Reminder, summary: str, author: User | None) -> bytes:
     alarm = icalendar.Alarm()
     if reminder.at is not None:
         alarm.add("trigger", reminder.at.astimezone(UTC), parameters={"VALUE": "DATE-TIME"})
     else:
         alarm.add("trigger", -(reminder.before or timedelta(0)))
-    alarm.add("description", event.summary)
+    alarm.add("description", summary)
     if reminder.channel is ReminderChannel.EMAIL:
         alarm.add("action", "EMAIL")
-        alarm.add("summary", event.summary)
+        alarm.add("summary", summary)
         if author is not None:
             alarm.add("attendee", _address(author, None))
     else:
@@ -254,4 +340,4 @@ def _valarm(reminder: Reminder, event: Event, author: User | None) -> bytes:
     return data
 
 
-__all__ = ["PRODID", "calendar_feed", "calendar_object", "fold"]
+__all__ = ["PRODID", "calendar_feed", "calendar_object", "calendar_task", "fold"]

@@ -19,14 +19,16 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
+from almanac.domain.calendar_data import entity_tag_of
 from almanac.domain.calendars import Calendar
 from almanac.domain.errors import NotFoundError, PermissionDeniedError
 from almanac.domain.permissions import can_edit_calendar, can_view_calendar, owns_calendar
 from almanac.domain.ports import UnitOfWork
 from almanac.domain.tokens import hash_secret
 from almanac.domain.users import Principal
-from almanac.services.calendar_objects import codec_of, entity_tag_of, group_objects, readable_calendar, users_of
+from almanac.services.calendar_objects import codec_of, group_objects, readable_calendar, users_of
 from almanac.services.context import ServiceContext
+from almanac.services.task_objects import task_users
 
 
 @dataclass(frozen=True)
@@ -105,5 +107,7 @@ def _feed(ctx: ServiceContext, uow: UnitOfWork, calendar: Calendar) -> CalendarF
     assert calendar.id is not None
     objects = group_objects(uow.events.list_of_calendar(calendar.id))
     users = users_of(uow, [e for master, overrides in objects for e in (master, *overrides)])
-    data = codec_of(ctx).calendar_feed(calendar, objects, users=users)
+    tasks = uow.tasks.list_of_calendar(calendar.id)
+    users.update(task_users(uow, tasks))
+    data = codec_of(ctx).calendar_feed(calendar, objects, users=users, tasks=tasks)
     return CalendarFeed(calendar, data, entity_tag_of(data))

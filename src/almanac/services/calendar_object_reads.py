@@ -20,13 +20,16 @@ from almanac.domain.series import EventOccurrence
 from almanac.domain.users import Principal
 from almanac.services.calendar_objects import (
     CalendarObject,
+    StoredCalendarObject,
     calendar_object,
+    codec_of,
     group_objects,
     readable_calendar,
     users_of,
 )
 from almanac.services.context import ServiceContext
 from almanac.services.occurrences import occurrences_reaching
+from almanac.services.task_objects import task_object, task_users
 
 
 @dataclass(frozen=True)
@@ -62,8 +65,8 @@ def objects_in_window(
 
 def objects_named(
     ctx: ServiceContext, *, principal: Principal, calendar_key: str, names: Sequence[str]
-) -> dict[str, CalendarObject]:
-    """The objects of the calendar with these resource names (unknown names are simply absent).
+) -> dict[str, StoredCalendarObject]:
+    """The objects (events' or tasks') of the calendar with these resource names; unknown names are absent.
 
     NotFoundError unless the principal may read the calendar.
     """
@@ -72,7 +75,17 @@ def objects_named(
         assert calendar.id is not None
         if not names:
             return {}
-        return _objects(ctx, uow, uow.events.list_objects_of(calendar.id, names=sorted(set(names))))
+        found: dict[str, StoredCalendarObject] = {}
+        found.update(_objects(ctx, uow, uow.events.list_objects_of(calendar.id, names=sorted(set(names)))))
+        # Names no event has may be tasks' (fewer, and read one by one).
+        tasks = [uow.tasks.get_by_dav_name(calendar.id, name) for name in sorted(set(names) - set(found))]
+        known = [t for t in tasks if t is not None]
+        users = task_users(uow, known)
+        now = ctx.clock.now()
+        for task in known:
+            item = task_object(codec_of(ctx), task, users, now=now)
+            found[item.name] = item
+        return found
 
 
 def _master_id(event: Event) -> int:

@@ -20,7 +20,6 @@ reported as CalendarDataError naming the line of the component at fault.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -35,6 +34,7 @@ from almanac.domain.calendar_data import (
     Progress,
     UidConflictError,
     UnsupportedComponentError,
+    entity_tag_of,
     line_field,
 )
 from almanac.domain.calendars import Calendar
@@ -51,6 +51,7 @@ from almanac.domain.events import Event, Participant, check_event
 from almanac.domain.permissions import can_edit_calendar, can_view_calendar
 from almanac.domain.ports import UnitOfWork
 from almanac.domain.preconditions import IfMatch
+from almanac.domain.tasks import Task
 from almanac.domain.users import Principal, User, normalize_email
 from almanac.domain.webhooks import MessageType
 from almanac.services.auth import principal_of
@@ -58,8 +59,10 @@ from almanac.services.changelog import record_event_change
 from almanac.services.context import ServiceContext
 from almanac.services.events import editable_copy, new_event
 from almanac.services.scheduling import announce, event_changed
+from almanac.services.task_objects import TaskObject, delete_task, store_task, task_object, task_users
 
-SKIPPED_KIND = N_("%(kind)s components are not stored yet (only events are); this one was skipped.")
+SKIPPED_KIND = N_("%(kind)s components are not stored (only events and tasks are); this one was skipped.")
+SKIPPED_BY_CALENDAR = N_("This calendar does not store %(kind)s components; this one was skipped.")
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,11 @@ class CalendarObject:
     master: Event
     overrides: list[Event]
     updated_at: datetime
+    component: str = "VEVENT"
+
+
+#: A calendar object resource: a VEVENT series, or a task (VTODO).
+StoredCalendarObject = CalendarObject | TaskObject
 
 
 @dataclass(frozen=True)
@@ -95,11 +103,6 @@ class ImportReport:
     skipped: list[SkippedObject] = field(default_factory=list)
 
 
-def entity_tag_of(data: bytes) -> str:
-    """The strong entity tag of iCalendar bytes (a SHA-256 prefix, quoted)."""
-    return '"' + hashlib.sha256(data).hexdigest()[:40] + '"'
-
-
 def name_of(master: Event) -> str:
     """The CalDAV resource name of a calendar object."""
     return master.dav_name or f"{master.uid}.ics"
@@ -111,17 +114,25 @@ def codec_of(ctx: ServiceContext) -> CalendarCodec:
     return ctx.calendar_codec
 
 
-def list_objects(ctx: ServiceContext, *, principal: Principal, calendar_key: str) -> list[CalendarObject]:
-    """Every calendar object of the calendar, by UID. NotFoundError unless the principal may read it."""
+def list_objects(ctx: ServiceContext, *, principal: Principal, calendar_key: str) -> list[StoredCalendarObject]:
+    """Every calendar object of the calendar: the events' by UID, then the tasks' by UID. NotFoundError unless
+    the principal may read the calendar."""
     with ctx.uow(read_only=True) as uow:
         calendar = readable_calendar(uow, principal, calendar_key)
         assert calendar.id is not None
         grouped = group_objects(uow.events.list_of_calendar(calendar.id))
         users = users_of(uow, [e for master, overrides in grouped for e in (master, *overrides)])
-        return [calendar_object(ctx, master, overrides, users) for master, overrides in grouped]
+        found: list[StoredCalendarObject] = [
+            calendar_object(ctx, master, overrides, users) for master, overrides in grouped
+        ]
+        tasks = uow.tasks.list_of_calendar(calendar.id)
+        owners = task_users(uow, tasks)
+        now = ctx.clock.now()
+        found.extend(task_object(codec_of(ctx), task, owners, now=now) for task in tasks)
+        return found
 
 
-def get_object(ctx: ServiceContext, *, principal: Principal, calendar_key: str, name: str) -> CalendarObject:
+def get_object(ctx: ServiceContext, *, principal: Principal, calendar_key: str, name: str) -> StoredCalendarObject:
     """The calendar object named ``name``; NotFoundError if the calendar or the object is unknown or unreadable."""
     with ctx.uow(read_only=True) as uow:
         calendar = readable_calendar(uow, principal, calendar_key)
@@ -137,12 +148,12 @@ def put_object(
     data: bytes,
     if_match: IfMatch | None = None,
     if_none_match_any: bool = False,
-) -> tuple[CalendarObject, bool]:
+) -> tuple[StoredCalendarObject, bool]:
     """Create or replace the calendar object ``name`` from iCalendar ``data``; True when it was created.
 
     Checks in order: calendar unknown or unreadable (NotFoundError), not
     editable (PermissionDeniedError); data (CalendarDataError, or
-    UnsupportedComponentError for a VTODO/VJOURNAL); ``if_none_match_any`` with
+    UnsupportedComponentError for a VJOURNAL); a VTODO goes to ``_put_task``; ``if_none_match_any`` with
     an existing object, or ``if_match`` not matching its current entity tag or
     with no object (PreconditionFailedError); the data's UID used by another
     object of the calendar, or differing from the object's (UidConflictError);
@@ -152,8 +163,15 @@ def put_object(
         calendar = writable_calendar(uow, principal, calendar_key)
         assert calendar.id is not None
         parsed = codec_of(ctx).parse_calendar_object(data, default_tzid=calendar.tzid)
+        if parsed.kind.value not in calendar.components:
+            raise UnsupportedComponentError(kind=parsed.kind.value)
+        if parsed.kind is ComponentKind.TODO:
+            put = _put_task(ctx, uow, calendar, principal, parsed, name, if_match, if_none_match_any)
+            uow.commit()
+            return put
         if parsed.kind is not ComponentKind.EVENT:
             raise UnsupportedComponentError(kind=parsed.kind.value)
+        _refuse_other_kind(name, uow.tasks.get_by_dav_name(calendar.id, name))
         current = uow.events.get_by_dav_name(calendar.id, name, for_update=True)
         existing = uow.events.list_by_uid(calendar.id, current.uid, for_update=True) if current else []
         if current is not None and if_none_match_any:
@@ -172,6 +190,9 @@ def put_object(
             other = uow.events.list_by_uid(calendar.id, parsed.uid)
             if other:
                 raise UidConflictError(uid=parsed.uid, name=name_of(other[0]))
+            task = uow.tasks.get_by_uid(calendar.id, parsed.uid)
+            if task is not None:
+                raise UidConflictError(uid=parsed.uid, name=_task_name(task))
         default_name = f"{parsed.uid}.ics"
         outcome = store_object(
             ctx, uow, calendar, principal, parsed, existing, dav_name=None if name == default_name else name
@@ -194,7 +215,14 @@ def delete_object(
         assert calendar.id is not None
         current = uow.events.get_by_dav_name(calendar.id, name, for_update=True)
         if current is None:
-            raise NotFoundError(kind="event", id=name)
+            task = uow.tasks.get_by_dav_name(calendar.id, name, for_update=True)
+            if task is None:
+                raise NotFoundError(kind="event", id=name)
+            if if_match is not None:
+                if_match.require(task_object(codec_of(ctx), task, task_users(uow, [task]), now=ctx.clock.now()).etag)
+            delete_task(ctx, uow, task)
+            uow.commit()
+            return
         events = uow.events.list_by_uid(calendar.id, current.uid, for_update=True)
         if if_match is not None:
             if_match.require(calendar_object(ctx, events[0], events[1:], users_of(uow, events)).etag)
@@ -215,8 +243,9 @@ def import_objects(
 ) -> ImportReport:
     """Import every event of an iCalendar file into the calendar, all or nothing, matching by UID.
 
-    Permissions as ``put_object``. VTODO and VJOURNAL objects are skipped and
-    reported (tasks are not stored yet). A broken file, or any event breaking a
+    Permissions as ``put_object``. VTODOs become tasks (matched by UID like
+    events); VJOURNAL objects, and components the calendar was created without
+    (CalDAV MKCALENDAR), are skipped and reported. A broken file, or any event breaking a
     rule, is refused (CalendarDataError naming the line) and nothing is stored.
     ``progress`` is told (done, total) after each object.
     """
@@ -227,9 +256,23 @@ def import_objects(
         found = codec_of(ctx).parse_calendar_file(data, default_tzid=calendar.tzid)
         due = None
         for done, parsed in enumerate(found, start=1):
-            if parsed.kind is not ComponentKind.EVENT:
+            if (
+                parsed.kind in (ComponentKind.EVENT, ComponentKind.TODO)
+                and parsed.kind.value not in calendar.components
+            ):
+                report.skipped.append(SkippedObject(parsed.uid, parsed.kind, parsed.line, SKIPPED_BY_CALENDAR))
+            elif parsed.kind is ComponentKind.TODO:
+                if uow.events.list_by_uid(calendar.id, parsed.uid):
+                    raise CalendarDataError.at(parsed.line, N_("The UID %(uid)s is in use."), uid=parsed.uid)
+                task = uow.tasks.get_by_uid(calendar.id, parsed.uid, for_update=True)
+                _stored, changed = store_task(ctx, uow, calendar, principal, parsed, task, dav_name=None)
+                target = report.unchanged if not changed else report.updated if task else report.created
+                target.append(parsed.uid)
+            elif parsed.kind is not ComponentKind.EVENT:
                 report.skipped.append(SkippedObject(parsed.uid, parsed.kind, parsed.line, SKIPPED_KIND))
             else:
+                if uow.tasks.get_by_uid(calendar.id, parsed.uid) is not None:
+                    raise CalendarDataError.at(parsed.line, N_("The UID %(uid)s is in use."), uid=parsed.uid)
                 existing = uow.events.list_by_uid(calendar.id, parsed.uid, for_update=True)
                 if existing and existing[0].is_override:
                     raise CalendarDataError.at(parsed.line, N_("The UID %(uid)s is in use."), uid=parsed.uid)
@@ -312,13 +355,69 @@ def calendar_object(
     )
 
 
-def _current(ctx: ServiceContext, uow: UnitOfWork, calendar: Calendar, name: str) -> CalendarObject:
+def _current(ctx: ServiceContext, uow: UnitOfWork, calendar: Calendar, name: str) -> StoredCalendarObject:
     assert calendar.id is not None
     current = uow.events.get_by_dav_name(calendar.id, name)
     if current is None:
-        raise NotFoundError(kind="event", id=name)
+        task = uow.tasks.get_by_dav_name(calendar.id, name)
+        if task is None:
+            raise NotFoundError(kind="event", id=name)
+        return task_object(codec_of(ctx), task, task_users(uow, [task]), now=ctx.clock.now())
     events = uow.events.list_by_uid(calendar.id, current.uid)
     return calendar_object(ctx, events[0], events[1:], users_of(uow, events))
+
+
+def _put_task(
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    calendar: Calendar,
+    principal: Principal,
+    parsed: ParsedObject,
+    name: str,
+    if_match: IfMatch | None,
+    if_none_match_any: bool,
+) -> tuple[TaskObject, bool]:
+    """``put_object`` for a VTODO: the same preconditions, in the same order, against the calendar's tasks."""
+    assert calendar.id is not None
+    current = uow.tasks.get_by_dav_name(calendar.id, name, for_update=True)
+    event = uow.events.get_by_dav_name(calendar.id, name)
+    _refuse_other_kind(name, event)
+    codec = codec_of(ctx)
+    if current is not None and if_none_match_any:
+        raise PreconditionFailedError(N_("The calendar object %(name)s already exists."), name=name)
+    if if_match is not None:
+        if current is None:
+            raise PreconditionFailedError(N_("The calendar object %(name)s does not exist."), name=name)
+        if_match.require(task_object(codec, current, task_users(uow, [current]), now=ctx.clock.now()).etag)
+    if current is not None and current.uid != parsed.uid:
+        raise UidConflictError(
+            N_("The calendar object %(name)s holds the UID %(uid)s; a PUT cannot change it."),
+            name=name,
+            uid=current.uid,
+        )
+    if current is None:
+        other = uow.tasks.get_by_uid(calendar.id, parsed.uid)
+        events = uow.events.list_by_uid(calendar.id, parsed.uid)
+        if other is not None or events:
+            taken = name_of(events[0]) if events else _task_name(other) if other is not None else ""
+            raise UidConflictError(uid=parsed.uid, name=taken)
+    dav_name = None if name == f"{parsed.uid}.ics" else name
+    stored, _changed = store_task(ctx, uow, calendar, principal, parsed, current, dav_name=dav_name)
+    return task_object(codec, stored, task_users(uow, [stored]), now=ctx.clock.now()), current is None
+
+
+def _task_name(task: Task) -> str:
+    return task.dav_name or f"{task.uid}.ics"
+
+
+def _refuse_other_kind(name: str, other: Event | Task | None) -> None:
+    """A resource holding an event cannot become a task, nor the reverse (RFC 4791 §5.3.2.1: its UID stays)."""
+    if other is not None:
+        raise UidConflictError(
+            N_("The calendar object %(name)s holds the UID %(uid)s; a PUT cannot change it."),
+            name=name,
+            uid=other.uid,
+        )
 
 
 @dataclass(frozen=True)

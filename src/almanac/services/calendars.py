@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 
-from almanac.domain.calendars import Calendar, new_calendar_key
+from almanac.domain.calendars import CALENDAR_COMPONENTS, Calendar, new_calendar_key
 from almanac.domain.errors import N_, ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError, Problem
 from almanac.domain.permissions import EntryKind, can_edit_calendar, can_view_calendar, owns_calendar, parse_entry
 from almanac.domain.ports import UnitOfWork
@@ -96,6 +96,7 @@ def create_calendar(
     rejected: InvalidInputError | None = None,
     key: str | None = None,
     on_created: Callable[[UnitOfWork, CalendarView], object] | None = None,
+    components: tuple[str, ...] | None = None,
 ) -> CalendarView:
     """Create a personal or (when ``groups`` is non-empty) a group calendar (spec §5.2.2).
 
@@ -104,8 +105,10 @@ def create_calendar(
     its groups, a personal one must be owned by the principal
     (PermissionDeniedError). ``name`` defaults to "calendar", ``owner`` to the principal.
     ``key`` (a CalDAV client's choice of collection name) defaults to a new opaque
-    key; one already taken is a ConflictError. ``on_created`` runs on the stored calendar's view in the
-    same unit of work, before the commit (e.g. keeping an Idempotency-Key); what it raises refuses the create.
+    key; one already taken is a ConflictError. ``components`` (a CalDAV client's
+    supported-calendar-component-set, some of ``CALENDAR_COMPONENTS``) restricts what
+    CalDAV may store in it; default: events and tasks. ``on_created`` runs on the stored calendar's view in
+    the same unit of work, before the commit (e.g. keeping an Idempotency-Key); what it raises refuses the create.
     """
     if rejected is not None:
         raise rejected
@@ -117,6 +120,8 @@ def create_calendar(
             key=key or new_calendar_key(), name=DEFAULT_NAME, owner_id=principal.user_id, tzid=principal.tzid
         )
         _apply(uow, calendar, draft)
+        if components is not None:
+            calendar.components = tuple(c for c in CALENDAR_COMPONENTS if c in components) or CALENDAR_COMPONENTS
         if calendar.is_group_calendar:
             if not principal.is_admin and not any(principal.is_member_of(g) for g in calendar.groups):
                 raise PermissionDeniedError()

@@ -2,16 +2,18 @@
 
 Every face's event writes end in ``services.events`` (store_new_event,
 store_changed_event, store_deleted_event) or in the calendar-object use cases;
-each calls ``record_event_change`` before committing, so a change and its log
+each calls ``record_event_change`` before committing (task writes, from
+``services.tasks`` and ``services.task_objects``, ``record_task_change``), so a change and its log
 entry commit together or not at all, and CalDAV clients see writes made through
 the Back Office or eXo in their next sync.
 """
 
 from __future__ import annotations
 
-from almanac.domain.changes import ChangeKind, object_name
+from almanac.domain.changes import ChangeKind, default_object_name, object_name
 from almanac.domain.events import Event
 from almanac.domain.ports import UnitOfWork
+from almanac.domain.tasks import Task
 from almanac.services.context import ServiceContext
 
 
@@ -45,3 +47,13 @@ def record_event_move(ctx: ServiceContext, uow: UnitOfWork, before: Event, after
         return
     record_event_change(ctx, uow, before, calendar_id=before.calendar_id, kind=ChangeKind.DELETED)
     record_event_change(ctx, uow, after, calendar_id=after.calendar_id, kind=ChangeKind.CREATED)
+
+
+def task_object_name(task: Task) -> str:
+    """The resource name of a task's calendar object: the client's choice, or ``<uid>.ics``."""
+    return task.dav_name or default_object_name(task.uid)
+
+
+def record_task_change(ctx: ServiceContext, uow: UnitOfWork, task: Task, *, kind: ChangeKind) -> None:
+    """Log a write of ``task`` (a VTODO calendar object of its calendar)."""
+    uow.changes.record(task.calendar_id, task_object_name(task), kind, ctx.clock.now())

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Final
 
 from almanac.domain.calendars import Calendar
+from almanac.domain.changes import ChangeKind
 from almanac.domain.errors import N_, InvalidInputError, NotFoundError, PermissionDeniedError, Problem
 from almanac.domain.events import Priority, Reminder
 from almanac.domain.permissions import can_edit_calendar, can_view_calendar
@@ -27,6 +28,7 @@ from almanac.domain.queries import Page, PageRequest
 from almanac.domain.tasks import Task, TaskStatus, can_read_task, check_task
 from almanac.domain.users import Principal, User
 from almanac.services.attachment_files import AttachmentOwner, UploadReference, apply_upload_references
+from almanac.services.changelog import record_task_change
 from almanac.services.context import ServiceContext
 from almanac.services.events import UNSET, Unset
 
@@ -104,9 +106,10 @@ def create_task_in_calendar(
             revision=1,
         )
         _apply(uow, task, changes, now=now)
-        _check(ctx, task)
+        _check(ctx, task, timing_changed=True)
         stored = uow.tasks.add(task)
         assert stored.id is not None
+        record_task_change(ctx, uow, stored, kind=ChangeKind.CREATED)
         if not isinstance(changes.uploads, Unset):
             apply_upload_references(ctx, uow, principal, AttachmentOwner(task_id=stored.id), changes.uploads)
         view = task_views(uow, [stored], {calendar.id: calendar})[0]
@@ -147,7 +150,8 @@ def update_task_by_key(
         now = ctx.clock.now()
         updated = editable_task(task)
         _apply(uow, updated, changes, now=now)
-        _check(ctx, updated)
+        timing_changed = not (isinstance(changes.starts_at, Unset) and isinstance(changes.due_at, Unset))
+        _check(ctx, updated, timing_changed=timing_changed)
         assert updated.id is not None
         if not isinstance(changes.uploads, Unset):
             apply_upload_references(ctx, uow, principal, AttachmentOwner(task_id=updated.id), changes.uploads)
@@ -168,6 +172,7 @@ def delete_task_by_key(
         if if_match is not None:
             if_match.require(entity_tag(task), changed=TASK_CHANGED)
         assert task.id is not None
+        record_task_change(ctx, uow, task, kind=ChangeKind.DELETED)
         uow.tasks.delete(task.id)
         uow.commit()
 
@@ -234,10 +239,12 @@ def editable_task(task: Task) -> Task:
 
 
 def store_changed_task(ctx: ServiceContext, uow: UnitOfWork, before: Task, after: Task, calendar: Calendar) -> TaskView:
-    """Store a checked change with a new revision and modification instant (the caller commits)."""
+    """Store a checked change with a new revision and modification instant, logged for CalDAV sync (the caller
+    commits)."""
     after.updated_at = ctx.clock.now()
     after.revision = before.revision + 1
     stored = uow.tasks.update(after)
+    record_task_change(ctx, uow, stored, kind=ChangeKind.MODIFIED)
     return task_views(uow, [stored], {calendar.id: calendar} if calendar.id is not None else None)[0]
 
 
@@ -264,6 +271,11 @@ def _apply(uow: UnitOfWork, task: Task, changes: TaskChanges, *, now: datetime) 
         value = getattr(changes, name)
         if not isinstance(value, Unset):
             setattr(task, name, value)
+    # An instant set here is a real DTSTART / DUE from then on (a VTODO may have come without), on the clock.
+    if not isinstance(changes.starts_at, Unset):
+        task.has_start, task.all_day = True, False
+    if not isinstance(changes.due_at, Unset):
+        task.has_due, task.all_day = True, False
     if not isinstance(changes.status, Unset):
         task.set_status(changes.status, now=now)
     if not isinstance(changes.reminders, Unset):
@@ -282,7 +294,9 @@ def _resolve_delegates(uow: UnitOfWork, usernames: Sequence[str]) -> list[int]:
     return ids
 
 
-def _check(ctx: ServiceContext, task: Task) -> None:
-    if not task.starts_at < task.due_at:
+def _check(ctx: ServiceContext, task: Task, *, timing_changed: bool) -> None:
+    # eXo's strict rule binds what this face writes; a CalDAV task may start when it is due (or have
+    # stand-in instants), and renaming it here must not be refused for that.
+    if timing_changed and not task.starts_at < task.due_at:
         raise InvalidInputError([Problem("from", START_BEFORE_DUE_CODE, START_BEFORE_DUE)])
     check_task(task, ctx.event_limits)

@@ -71,6 +71,7 @@ def _calendar(row: CalendarRow) -> Calendar:
         is_default=row.is_default,
         sort_order=row.sort_order,
         sync_revision=row.sync_revision,
+        components=tuple(name for name in row.components.split(",") if name),
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
@@ -107,6 +108,7 @@ def _fill(row: CalendarRow, calendar: Calendar) -> None:
     row.private_feed_hash = calendar.private_feed_hash
     row.is_default = calendar.is_default
     row.sort_order = calendar.sort_order
+    row.components = ",".join(calendar.components)
     # sync_revision is left alone: only the change log moves it (storage.changes).
     if calendar.created_at is not None:
         row.created_at = calendar.created_at

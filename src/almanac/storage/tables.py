@@ -20,6 +20,8 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -105,6 +107,8 @@ class CalendarRow(Base):
     private_url: Mapped[str | None] = mapped_column(String(500))
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     sort_order: Mapped[int | None] = mapped_column(Integer)
+    # The components CalDAV clients may store (comma-separated, e.g. "VEVENT,VTODO"), fixed at MKCALENDAR.
+    components: Mapped[str] = mapped_column(String(100), server_default="VEVENT,VTODO", default="VEVENT,VTODO")
     # The revision of the calendar's latest change (calendar_changes); bumped under the row's lock.
     sync_revision: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -369,6 +373,8 @@ class TaskRow(Base):
     __table_args__ = (
         UniqueConstraint("calendar_id", "uid"),
         Index("ix_tasks_calendar_id_starts_at", "calendar_id", "starts_at"),
+        # A CalDAV resource name names one task per calendar (NULL, the default "<uid>.ics", never collides).
+        Index("ix_tasks_calendar_id_dav_name", "calendar_id", "dav_name", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
@@ -389,6 +395,12 @@ class TaskRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revision: Mapped[int] = mapped_column(Integer)
+    # The VTODO face (almanac.ical, CalDAV): resource name, raw lines not modelled, which instants it really has.
+    dav_name: Mapped[str | None] = mapped_column(String(500))
+    extra_properties: Mapped[str | None] = mapped_column(Text)
+    has_start: Mapped[bool] = mapped_column(Boolean, server_default=true(), default=True)
+    has_due: Mapped[bool] = mapped_column(Boolean, server_default=true(), default=True)
+    all_day: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
 
     delegates: Mapped[list[TaskDelegateRow]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", order_by="TaskDelegateRow.position"

@@ -47,6 +47,11 @@ def _task(row: TaskRow) -> Task:
         created_at=row.created_at,
         updated_at=row.updated_at,
         revision=row.revision,
+        dav_name=row.dav_name,
+        extra_properties=row.extra_properties,
+        has_start=row.has_start,
+        has_due=row.has_due,
+        all_day=row.all_day,
     )
 
 
@@ -70,6 +75,11 @@ def _fill(row: TaskRow, task: Task) -> None:
     if task.updated_at is not None:
         row.updated_at = task.updated_at
     row.revision = task.revision
+    row.dav_name = task.dav_name
+    row.extra_properties = task.extra_properties
+    row.has_start = task.has_start
+    row.has_due = task.has_due
+    row.all_day = task.all_day
     row.delegates = [TaskDelegateRow(user_id=user_id, position=i) for i, user_id in enumerate(task.delegate_ids)]
     row.reminders = [
         TaskReminderRow(
@@ -108,6 +118,21 @@ class SqlTaskRepository:
             query = query.with_for_update()
         row = self._session.scalar(query)
         return _task(row) if row else None
+
+    def get_by_dav_name(self, calendar_id: int, name: str, *, for_update: bool = False) -> Task | None:
+        in_calendar = TaskRow.calendar_id == calendar_id
+        found = self._one(and_(in_calendar, TaskRow.dav_name == name), for_update=for_update)
+        if found is None and name.endswith(".ics"):
+            default = and_(in_calendar, TaskRow.dav_name.is_(None), TaskRow.uid == name.removesuffix(".ics"))
+            found = self._one(default, for_update=for_update)
+        return found
+
+    def get_by_uid(self, calendar_id: int, uid: str, *, for_update: bool = False) -> Task | None:
+        return self._one(and_(TaskRow.calendar_id == calendar_id, TaskRow.uid == uid), for_update=for_update)
+
+    def list_of_calendar(self, calendar_id: int) -> list[Task]:
+        query = select(TaskRow).where(TaskRow.calendar_id == calendar_id).order_by(TaskRow.uid, TaskRow.id)
+        return [_task(row) for row in self._session.scalars(query)]
 
     def update(self, task: Task) -> Task:
         row = self._session.get(TaskRow, task.id)
