@@ -20,7 +20,7 @@ from typing import Final
 from almanac.domain.calendars import Calendar
 from almanac.domain.errors import N_, InvalidInputError, NotFoundError, PermissionDeniedError, Problem
 from almanac.domain.events import Priority, Reminder
-from almanac.domain.permissions import can_edit_calendar, can_view_calendar
+from almanac.domain.permissions import can_edit_calendar, can_read_calendar, can_view_calendar
 from almanac.domain.ports import UnitOfWork
 from almanac.domain.queries import Page, PageRequest
 from almanac.domain.tasks import Task, TaskStatus, can_read_task, check_task
@@ -70,12 +70,12 @@ def create_task_in_calendar(
     changes: TaskChanges,
     rejected: InvalidInputError | None = None,
 ) -> TaskView:
-    """Create a task (spec §5.6.2). Checks in order: unknown calendar (NotFoundError), ``rejected``, edit
+    """Create a task (spec §5.6.2). Checks in order: unknown or unreadable calendar (NotFoundError), ``rejected``, edit
     permission (PermissionDeniedError), start strictly before due, delegates are users, the task limits, then
     ``uploads`` (InvalidInputError, AttachmentTooLargeError). ``summary``, ``starts_at``, ``due_at`` must be set."""
     with ctx.uow() as uow:
         calendar = uow.calendars.get_by_key(calendar_key)
-        if calendar is None or calendar.id is None:
+        if calendar is None or calendar.id is None or not can_read_calendar(principal, calendar):
             raise NotFoundError(kind="calendar", id=calendar_key)
         if rejected is not None:
             raise rejected
@@ -171,7 +171,8 @@ def list_calendar_tasks(
     """Tasks of one calendar starting in ``[starts_from, starts_until]`` (spec §5.6.1).
 
     Unknown calendar → NotFoundError. Viewers of the calendar (and everyone when
-    it is public) get all its tasks; anyone else only the tasks delegated to them.
+    it is public) get all its tasks; anyone else only the tasks delegated to them,
+    and NotFoundError when none is in the window (an unknown key's answer).
     """
     with ctx.uow() as uow:
         calendar = uow.calendars.get_by_key(calendar_key)
@@ -186,6 +187,8 @@ def list_calendar_tasks(
             delegate_id=None if sees_all else principal.user_id,
             page=page,
         )
+        if not sees_all and found.total == 0:
+            raise NotFoundError(kind="calendar", id=calendar_key)
         return Page(items=task_views(uow, found.items, {calendar.id: calendar}), total=found.total)
 
 
