@@ -92,14 +92,18 @@ class World:
     #: calendars made as fresh copies for allowed writes (deleted again by ``prune`` where allowed)
     extra_calendars: list[str] = field(default_factory=list)
     counter: int = 0
+    principals: dict[str, Principal] = field(default_factory=dict)
 
     # --- reading the store, for deriving expectations and checking writes ---------------------------
 
     def principal(self, username: str) -> Principal:
-        with self.container.services.uow() as uow:
-            user = uow.users.get_by_username(username)
-            assert user is not None
-            return auth.principal_of(uow, user)
+        """Who ``username``'s token stands for (users and memberships never change once the world is built)."""
+        if username not in self.principals:
+            with self.container.services.uow() as uow:
+                user = uow.users.get_by_username(username)
+                assert user is not None
+                self.principals[username] = auth.principal_of(uow, user)
+        return self.principals[username]
 
     def calendar(self, name_or_key: str) -> Calendar:
         key = self.calendars.get(name_or_key, name_or_key)

@@ -459,10 +459,13 @@ FORBIDDEN_LOOKS_MISSING = {"backoffice", "webhooks"}
 
 
 def cells() -> Iterator[object]:
+    """Every (operation, object, actor); callers without valid credentials meet one object per operation
+    (they are refused before any object is looked up, so the others would add time, not coverage)."""
     for operation in OPERATIONS:
-        for target in TARGETS[operation.kind]:
+        for index, target in enumerate(TARGETS[operation.kind]):
             for actor in ACTORS:
-                yield pytest.param(operation, target, actor, id=f"{operation.id} | {target} | {actor.role}")
+                if actor.signed_in or index == 0:
+                    yield pytest.param(operation, target, actor, id=f"{operation.id} | {target} | {actor.role}")
 
 
 def names_in_request(world: World, kind: str, key: str) -> list[str]:
