@@ -72,6 +72,8 @@ WATCHED_TABLES = (
     "task_delegates",
     "attachments",
     "webhooks",
+    "feeds",
+    "feed_calendars",
 )
 PARTICIPANTS = {"personal": ["pat"], "shared": [], "public": [], "group": ["pat"]}
 

@@ -118,6 +118,8 @@ class Operation:
     write: bool = False
     #: For reads: text the answer must hold when allowed (computed from the object).
     shows: Callable[[World, str], str] | None = None
+    #: The statuses an unknown id may get (a hidden object gets the very same answer).
+    missing_statuses: tuple[int, ...] = (401, 404)
 
     @property
     def id(self) -> str:
@@ -198,6 +200,11 @@ def _dav_calendar(method: str, body: str, depth: str = "0") -> Send:
         return world.client.request(method, f"{dav_home(actor)}/{key}/", headers=headers, content=body)
 
     return send
+
+
+def _new_feed(world: World, actor: Actor, key: str) -> httpx.Response:
+    body = {"name": f"Feed {world.next_number()}", "calendarIds": [key]}
+    return world.client.post(f"{EXO}/feeds", json=body, headers=headers_of(world, actor))
 
 
 def _dav_new_object(world: World, actor: Actor, key: str) -> httpx.Response:
@@ -311,6 +318,16 @@ OPERATIONS: tuple[Operation, ...] = (
         _cal(model.add_to_calendar),
         _exo("POST", "/calendars/{key}/tasks", json=NEW_TASK),
         write=True,
+    ),
+    # A feed names calendars by id: an unreadable one is refused exactly as an unknown one (400 naming the id).
+    Operation(
+        "exo",
+        "create feed of calendar",
+        "calendar",
+        _cal(model.read_calendar_events),
+        _new_feed,
+        write=True,
+        missing_statuses=(400,),
     ),
     # eXo v1: events
     Operation("exo", "get event", "event", _ev(model.read_event), _exo("GET", "/events/{key}"), shows=_subject),
@@ -513,7 +530,7 @@ def test_matrix_cell(world: World, operation: Operation, target: str, actor: Act
         assert after == before, "a refused request changes nothing"
         missing = operation.send(world, actor, MISSING[operation.kind])
         if outcome is Outcome.HIDDEN or operation.face in FORBIDDEN_LOOKS_MISSING:
-            assert missing.status_code in (401, 404), missing.text
+            assert missing.status_code in operation.missing_statuses, missing.text
             named = normalized(response, *names_in_request(world, operation.kind, key))
             assert named == normalized(missing, *names_in_request(world, operation.kind, MISSING[operation.kind]))
         else:
