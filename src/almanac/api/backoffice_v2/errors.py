@@ -70,7 +70,9 @@ def hidden_as_missing(request: Request) -> NotFoundError:
     """
     for name, kind in _PATH_KINDS.items():
         if name in request.path_params:
-            return NotFoundError(kind=kind, id=request.path_params[name])
+            raw: str = request.path_params[name]
+            # Numeric ids are read as numbers ("007" names event 7), and unknown ones are reported that way.
+            return NotFoundError(kind=kind, id=int(raw) if raw.isascii() and raw.isdigit() else raw)
     return NotFoundError(kind="object", id=request.url.path.rsplit("/", 1)[-1])
 
 
