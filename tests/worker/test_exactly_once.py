@@ -140,12 +140,13 @@ def test_a_worker_killed_between_sending_and_recording_causes_one_repeat_with_th
     (delivery_id,) = due_deliveries(container, make_account, 1)
     smtp_sink.reply_delay = 5.0  # the server has the mail, the worker waits for "250 OK"
     doomed = workers.start("doomed", ALMANAC_DELIVERY_LEASE_SECONDS="2")
-    assert smtp_sink.wait_for(1, timeout=30)
+    # Generous: a worker process starting on a loaded machine (CI runs two test processes) may take a while.
+    assert smtp_sink.wait_for(1, timeout=90)
     doomed.send_signal(signal.SIGKILL)
     doomed.wait(timeout=10)
     smtp_sink.reply_delay = 0.0
     workers.start("heir", ALMANAC_DELIVERY_LEASE_SECONDS="2")
-    mails = smtp_sink.wait_for(2, timeout=30)
+    mails = smtp_sink.wait_for(2, timeout=90)
     time.sleep(1.5)  # a third copy would arrive now
     assert len(smtp_sink.messages) == 2
     assert mails[0]["Message-ID"] == mails[1]["Message-ID"] == f"<{delivery_id}@almanac.test>"

@@ -27,7 +27,13 @@ from almanac.dav.timezones import tzid_of_timezone_calendar
 from almanac.dav.xml import APPLE_ICAL, CALDAV, DAV, Element, children, element, href, parse_body, tag
 from almanac.domain.calendars import DEFAULT_COLOR
 from almanac.domain.errors import ConflictError, InvalidInputError, PermissionDeniedError
-from almanac.services.calendars import CalendarDraft, create_calendar, delete_calendar, get_calendar, update_calendar
+from almanac.services.calendars import (
+    CalendarDraft,
+    create_calendar,
+    delete_calendar,
+    get_readable_calendar,
+    update_calendar,
+)
 
 #: Collection names a client may choose for a new calendar (they become the calendar's key).
 _KEY: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,199}")
@@ -112,7 +118,7 @@ def proppatch(request: DavRequest) -> Response:
     if target.kind is not TargetKind.CALENDAR or target.calendar_key is None or not request.is_own_home():
         # Principals, homes and the root have no writable properties.
         return _all_failed(request, [element(str(p.tag)) for _, p in operations], 403)
-    get_calendar(request.services, principal=request.principal, calendar_key=target.calendar_key)  # 404 first
+    get_readable_calendar(request.services, principal=request.principal, calendar_key=target.calendar_key)  # 404 first
     try:
         draft, taken, refused = _draft_of(operations)
     except (InvalidInputError, DavError) as exc:
@@ -193,7 +199,7 @@ def delete_collection(request: DavRequest) -> Response:
         raise DavError(403, need_privileges(), "Only calendars and calendar objects can be deleted.")
     if not request.is_own_home():
         raise not_found(request)
-    get_calendar(request.services, principal=request.principal, calendar_key=target.calendar_key)  # 404 first
+    get_readable_calendar(request.services, principal=request.principal, calendar_key=target.calendar_key)  # 404 first
     try:
         delete_calendar(request.services, principal=request.principal, calendar_key=target.calendar_key)
     except InvalidInputError as exc:  # a user's default calendar: the REST faces create events in it

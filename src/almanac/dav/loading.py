@@ -21,7 +21,7 @@ from almanac.dav.resources import (
 )
 from almanac.domain.errors import NotFoundError
 from almanac.services.calendar_homes import get_home, get_principal_user
-from almanac.services.calendars import CalendarView, get_calendar
+from almanac.services.calendars import CalendarView, get_readable_calendar
 
 
 def not_found(request: DavRequest) -> NotFoundError:
@@ -52,7 +52,9 @@ def load_resource(request: DavRequest, target: Target | None = None) -> Resource
         user = get_principal_user(ctx, principal=principal, username=target.username)
         return HomeResource(href=paths.home_href(user.username), principal=principal, user=user)
     if kind is TargetKind.CALENDAR and target.calendar_key is not None:
-        return calendar_resource(request, get_calendar(ctx, principal=principal, calendar_key=target.calendar_key))
+        return calendar_resource(
+            request, get_readable_calendar(ctx, principal=principal, calendar_key=target.calendar_key)
+        )
     if kind is TargetKind.OBJECT and target.calendar_key is not None and target.name is not None:
         stored = load_stored_object(request, target.calendar_key, target.name)
         return ObjectResource(

@@ -36,7 +36,7 @@ from almanac.domain.errors import NotFoundError
 from almanac.domain.events import Availability
 from almanac.domain.series import EventOccurrence
 from almanac.services.calendar_sync import changes_since, current_revision, occurrences_by_object
-from almanac.services.calendars import CalendarView, get_calendar
+from almanac.services.calendars import CalendarView, get_readable_calendar
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def _calendar(request: DavRequest) -> CalendarView:
         raise DavError(403, tag(DAV, "supported-report"), "Calendar reports are answered on calendar collections.")
     if not request.is_own_home():
         raise NotFoundError(kind="calendar", id=target.calendar_key)
-    return get_calendar(request.services, principal=request.principal, calendar_key=target.calendar_key)
+    return get_readable_calendar(request.services, principal=request.principal, calendar_key=target.calendar_key)
 
 
 def _window(request: DavRequest, time_range: TimeRange) -> tuple[datetime, datetime]:

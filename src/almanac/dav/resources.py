@@ -19,7 +19,7 @@ from almanac.dav.colors import color_of_calendar
 from almanac.dav.timezones import timezone_calendar
 from almanac.dav.xml import APPLE_ICAL, CALDAV, CALSERVER, DAV, Element, element, href, tag
 from almanac.domain.calendars import Calendar
-from almanac.domain.permissions import can_edit_calendar, owns_calendar
+from almanac.domain.permissions import can_edit_calendar, can_manage_calendar
 from almanac.domain.users import Principal, User
 from almanac.services.calendars import CalendarView
 
@@ -212,7 +212,7 @@ def calendar_privileges(principal: Principal, calendar: Calendar) -> list[str]:
     """
     names = [tag(DAV, "read"), tag(DAV, "read-current-user-privilege-set"), tag(CALDAV, "read-free-busy")]
     if can_edit_calendar(principal, calendar):
-        if owns_calendar(principal, calendar) or calendar.is_group_calendar or principal.is_admin:
+        if can_manage_calendar(principal, calendar):
             names += [tag(DAV, "write"), tag(DAV, "write-properties")]
         names += [tag(DAV, "write-content"), tag(DAV, "bind"), tag(DAV, "unbind")]
     return names

@@ -85,6 +85,23 @@ def can_view_calendar(principal: Principal, calendar: Calendar) -> bool:
     return any_entry_admits(calendar.view_permissions, principal) or can_edit_calendar(principal, calendar)
 
 
+def can_read_calendar(principal: Principal, calendar: Calendar) -> bool:
+    """Reading the calendar's events as a whole (ICS export, CalDAV): its viewers, and anyone when it is public.
+
+    Whoever may not read a calendar is told it does not exist, also when they try to write to it.
+    """
+    return calendar.is_public or can_view_calendar(principal, calendar)
+
+
+def can_manage_calendar(principal: Principal, calendar: Calendar) -> bool:
+    """Changing the calendar itself (its settings, sharing, private feed URL), not just its events: an
+    administrator, the owner of a personal calendar, or an editor of a group calendar. A sharee with edit
+    rights changes events only (eXo's rule, spec §5.2.4)."""
+    if principal.is_admin:
+        return True
+    return (owns_calendar(principal, calendar) or calendar.is_group_calendar) and can_edit_calendar(principal, calendar)
+
+
 def can_read_event(principal: Principal, calendar: Calendar, event: Event) -> bool:
     return calendar.is_public or can_view_calendar(principal, calendar) or event.has_participant(principal.user_id)
 

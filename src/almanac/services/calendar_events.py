@@ -18,7 +18,7 @@ from typing import Final
 
 from almanac.domain.errors import N_, InvalidInputError, NotFoundError, PermissionDeniedError, Problem
 from almanac.domain.events import Event, check_event
-from almanac.domain.permissions import can_edit_calendar, can_view_calendar
+from almanac.domain.permissions import can_edit_calendar, can_read_calendar, can_view_calendar
 from almanac.domain.ports import UnitOfWork
 from almanac.domain.queries import Page, PageRequest
 from almanac.domain.users import Principal
@@ -52,7 +52,8 @@ def create_event_in_calendar(
     recurrence_of: RecurrenceOf | None = None,
     on_created: BeforeCommit | None = None,
 ) -> EventView:
-    """Create an event (spec §5.3.3). Checks in order: unknown calendar (NotFoundError), ``rejected``,
+    """Create an event (spec §5.3.3). Checks in order: unknown calendar, or one the principal may not read
+    (NotFoundError: the same answer, so a key reveals nothing), ``rejected``,
     edit permission (PermissionDeniedError), then the event rules (InvalidInputError: ``from`` strictly
     before ``to``, then the limits of ``check_event``), then ``uploads`` (eXo ``uploadResources``, see
     ``attachment_files.apply_upload_references``). ``summary``, ``starts_at`` and ``ends_at`` must be set.
@@ -61,7 +62,7 @@ def create_event_in_calendar(
     (e.g. keeping an Idempotency-Key); what it raises refuses the create."""
     with ctx.uow() as uow:
         calendar = uow.calendars.get_by_key(calendar_key)
-        if calendar is None or calendar.id is None:
+        if calendar is None or calendar.id is None or not can_read_calendar(principal, calendar):
             raise NotFoundError(kind="calendar", id=calendar_key)
         if rejected is not None:
             raise rejected

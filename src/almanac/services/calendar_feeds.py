@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from almanac.domain.calendar_data import entity_tag_of
 from almanac.domain.calendars import Calendar
 from almanac.domain.errors import NotFoundError, PermissionDeniedError
-from almanac.domain.permissions import can_edit_calendar, can_view_calendar, owns_calendar
+from almanac.domain.permissions import can_manage_calendar, can_view_calendar
 from almanac.domain.ports import UnitOfWork
 from almanac.domain.tokens import hash_secret
 from almanac.domain.users import Principal
@@ -96,9 +96,7 @@ def _changeable(uow: UnitOfWork, principal: Principal, calendar_key: str) -> Cal
     calendar = uow.calendars.get_by_key(calendar_key)
     if calendar is None or not can_view_calendar(principal, calendar):
         raise NotFoundError(kind="calendar", id=calendar_key)
-    if not (owns_calendar(principal, calendar) or calendar.is_group_calendar) or not can_edit_calendar(
-        principal, calendar
-    ):
+    if not can_manage_calendar(principal, calendar):
         raise PermissionDeniedError()
     return calendar
 

@@ -48,7 +48,7 @@ from almanac.domain.errors import (
     Problem,
 )
 from almanac.domain.events import Event, Participant, check_event
-from almanac.domain.permissions import can_edit_calendar, can_view_calendar
+from almanac.domain.permissions import can_edit_calendar, can_read_calendar
 from almanac.domain.ports import UnitOfWork
 from almanac.domain.preconditions import IfMatch
 from almanac.domain.tasks import Task
@@ -310,7 +310,7 @@ def importer_principal(ctx: ServiceContext, *, calendar_key: str, username: str 
 def readable_calendar(uow: UnitOfWork, principal: Principal, calendar_key: str) -> Calendar:
     """The calendar, if the principal may read its events as a whole (viewer, or public); else NotFoundError."""
     calendar = uow.calendars.get_by_key(calendar_key)
-    if calendar is None or calendar.id is None or not (calendar.is_public or can_view_calendar(principal, calendar)):
+    if calendar is None or calendar.id is None or not can_read_calendar(principal, calendar):
         raise NotFoundError(kind="calendar", id=calendar_key)
     return calendar
 

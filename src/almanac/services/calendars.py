@@ -14,7 +14,14 @@ from dataclasses import dataclass, replace
 
 from almanac.domain.calendars import CALENDAR_COMPONENTS, Calendar, new_calendar_key
 from almanac.domain.errors import N_, ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError, Problem
-from almanac.domain.permissions import EntryKind, can_edit_calendar, can_view_calendar, owns_calendar, parse_entry
+from almanac.domain.permissions import (
+    EntryKind,
+    can_edit_calendar,
+    can_manage_calendar,
+    can_read_calendar,
+    can_view_calendar,
+    parse_entry,
+)
 from almanac.domain.ports import UnitOfWork
 from almanac.domain.queries import Page, PageRequest
 from almanac.domain.sharing import (
@@ -77,6 +84,16 @@ def get_calendar(ctx: ServiceContext, *, principal: Principal, calendar_key: str
     with ctx.uow(read_only=True) as uow:
         calendar = uow.calendars.get_by_key(calendar_key)
         if calendar is None or not can_view_calendar(principal, calendar):
+            raise NotFoundError(kind="calendar", id=calendar_key)
+        return _views(uow, principal, [calendar])[0]
+
+
+def get_readable_calendar(ctx: ServiceContext, *, principal: Principal, calendar_key: str) -> CalendarView:
+    """The calendar if the principal may read its events as a whole (``can_read_calendar``: its viewers, and
+    everyone when it is public), as CalDAV serves it; NotFoundError otherwise."""
+    with ctx.uow() as uow:
+        calendar = uow.calendars.get_by_key(calendar_key)
+        if calendar is None or not can_read_calendar(principal, calendar):
             raise NotFoundError(kind="calendar", id=calendar_key)
         return _views(uow, principal, [calendar])[0]
 
@@ -144,17 +161,16 @@ def update_calendar(
     draft: CalendarDraft,
     rejected: InvalidInputError | None = None,
 ) -> CalendarView:
-    """Change a calendar (spec §5.2.4), checks in order: unknown → NotFoundError; not (owner or group
-    calendar) and editor → PermissionDeniedError (sharees with edit rights change events, not the calendar);
+    """Change a calendar (spec §5.2.4), checks in order: unknown or not viewable → NotFoundError (the same
+    answer, so a key reveals nothing); not ``can_manage_calendar`` → PermissionDeniedError (sharees with edit
+    rights change events, not the calendar);
     invalid values → InvalidInputError; a personal calendar given another owner or groups →
     PersonalCalendarChangeError. A refused change stores nothing."""
     with ctx.uow() as uow:
         stored = uow.calendars.get_by_key(calendar_key)
-        if stored is None:
+        if stored is None or not can_view_calendar(principal, stored):
             raise NotFoundError(kind="calendar", id=calendar_key)
-        if not (owns_calendar(principal, stored) or stored.is_group_calendar) or not can_edit_calendar(
-            principal, stored
-        ):
+        if not can_manage_calendar(principal, stored):
             raise PermissionDeniedError()
         if rejected is not None:
             raise rejected
@@ -176,20 +192,24 @@ def update_calendar(
 def delete_calendar(ctx: ServiceContext, *, principal: Principal, calendar_key: str) -> None:
     """Delete a calendar with its events, or leave a calendar shared with the principal (spec §5.2.5).
 
-    Allowed to editors and to sharees (else PermissionDeniedError). A personal or
-    group calendar is deleted; for a sharee the entries naming them are removed
-    (a share through a group or membership cannot be undone for one member and
-    stays); other allowed cases change nothing. A user's default calendar is
-    never deleted (InvalidInputError): other faces create events in it.
+    Unknown or not viewable → NotFoundError (the same answer). Allowed to editors
+    and to sharees (else PermissionDeniedError). A personal or group calendar is
+    deleted, and so is any calendar an administrator deletes; for a sharee the
+    entries naming them are removed (a share through a group or membership cannot
+    be undone for one member and stays); other allowed cases change nothing. A
+    user's default calendar is never deleted (InvalidInputError): other faces
+    create events in it.
     """
     with ctx.uow() as uow:
         calendar = uow.calendars.get_by_key(calendar_key)
-        if calendar is None or calendar.id is None:
+        if calendar is None or calendar.id is None or not can_view_calendar(principal, calendar):
             raise NotFoundError(kind="calendar", id=calendar_key)
         kind = calendar_kind(principal, calendar)
         if not (can_edit_calendar(principal, calendar) or kind is CalendarKind.SHARED):
             raise PermissionDeniedError()
-        if kind in (CalendarKind.PERSONAL, CalendarKind.GROUP):
+        if kind in (CalendarKind.PERSONAL, CalendarKind.GROUP) or (
+            kind is CalendarKind.UNDEFINED and principal.is_admin
+        ):
             if calendar.is_default:
                 raise InvalidInputError([Problem("id", "id", N_("a default calendar cannot be deleted"))])
             uow.calendars.delete(calendar.id)

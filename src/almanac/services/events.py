@@ -19,7 +19,7 @@ from almanac.domain.events import (
     Reminder,
     check_event,
 )
-from almanac.domain.permissions import can_edit_calendar, can_edit_event, can_read_event
+from almanac.domain.permissions import can_edit_calendar, can_edit_event, can_read_calendar, can_read_event
 from almanac.domain.ports import UnitOfWork
 from almanac.domain.preconditions import IfMatch, entity_tag
 from almanac.domain.queries import EventFilter, EventOrder, Page, PageRequest
@@ -325,7 +325,7 @@ def _writable_calendar(uow: UnitOfWork, principal: Principal, calendar_key: str 
     calendar = (
         uow.calendars.default_for(principal.user_id) if calendar_key is None else uow.calendars.get_by_key(calendar_key)
     )
-    if calendar is None:
+    if calendar is None or not can_read_calendar(principal, calendar):
         raise NotFoundError(kind="calendar", id=calendar_key or principal.username)
     if not can_edit_calendar(principal, calendar):
         raise PermissionDeniedError()

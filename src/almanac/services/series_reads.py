@@ -121,7 +121,11 @@ def list_calendar_events_in_series(
     page: PageRequest,
 ) -> Page[EventInSeries]:
     """``calendar_events.list_calendar_events`` with series links: stored events of one calendar starting in
-    the window, masters once and not expanded (spec §5.3.2)."""
+    the window, masters once and not expanded (spec §5.3.2).
+
+    Viewers of the calendar (and everyone, when it is public) get all its events; anyone else only those
+    they take part in, and NotFoundError when they take part in none in the window — what an unknown key
+    gets, so a stranger cannot learn from a key that the calendar exists."""
     with ctx.uow(read_only=True) as uow:
         calendar = uow.calendars.get_by_key(calendar_key)
         if calendar is None or calendar.id is None:
@@ -135,6 +139,8 @@ def list_calendar_events_in_series(
             participant_id=None if sees_all else principal.user_id,
             page=page,
         )
+        if not sees_all and found.total == 0:
+            raise NotFoundError(kind="calendar", id=calendar_key)
         return Page(items=in_series(uow, principal, [_as_stored(e) for e in found.items]), total=found.total)
 
 

@@ -21,7 +21,7 @@ from almanac.domain.calendars import Calendar
 from almanac.domain.changes import ChangeKind
 from almanac.domain.errors import N_, InvalidInputError, NotFoundError, PermissionDeniedError, Problem
 from almanac.domain.events import Priority, Reminder
-from almanac.domain.permissions import can_edit_calendar, can_view_calendar
+from almanac.domain.permissions import can_edit_calendar, can_read_calendar, can_view_calendar
 from almanac.domain.ports import UnitOfWork
 from almanac.domain.preconditions import TASK_CHANGED, IfMatch, entity_tag
 from almanac.domain.queries import Page, PageRequest
@@ -74,14 +74,14 @@ def create_task_in_calendar(
     rejected: InvalidInputError | None = None,
     on_created: Callable[[UnitOfWork, TaskView], object] | None = None,
 ) -> TaskView:
-    """Create a task (spec §5.6.2). Checks in order: unknown calendar (NotFoundError), ``rejected``, edit
+    """Create a task (spec §5.6.2). Checks in order: unknown or unreadable calendar (NotFoundError), ``rejected``, edit
     permission (PermissionDeniedError), start strictly before due, delegates are users, the task limits, then
     ``uploads`` (InvalidInputError, AttachmentTooLargeError). ``summary``, ``starts_at``, ``due_at`` must be set.
     ``on_created`` runs on the stored task's view in the same unit of work, before the commit (e.g. keeping
     an Idempotency-Key); what it raises refuses the create."""
     with ctx.uow() as uow:
         calendar = uow.calendars.get_by_key(calendar_key)
-        if calendar is None or calendar.id is None:
+        if calendar is None or calendar.id is None or not can_read_calendar(principal, calendar):
             raise NotFoundError(kind="calendar", id=calendar_key)
         if rejected is not None:
             raise rejected
@@ -190,7 +190,8 @@ def list_calendar_tasks(
     """Tasks of one calendar starting in ``[starts_from, starts_until]`` (spec §5.6.1).
 
     Unknown calendar → NotFoundError. Viewers of the calendar (and everyone when
-    it is public) get all its tasks; anyone else only the tasks delegated to them.
+    it is public) get all its tasks; anyone else only the tasks delegated to them,
+    and NotFoundError when none is in the window (an unknown key's answer).
     """
     with ctx.uow(read_only=True) as uow:
         calendar = uow.calendars.get_by_key(calendar_key)
@@ -205,6 +206,8 @@ def list_calendar_tasks(
             delegate_id=None if sees_all else principal.user_id,
             page=page,
         )
+        if not sees_all and found.total == 0:
+            raise NotFoundError(kind="calendar", id=calendar_key)
         return Page(items=task_views(uow, found.items, {calendar.id: calendar}), total=found.total)
 
 

@@ -130,6 +130,11 @@ def test_who_may_read_change_and_delete(client: TestClient, make_account: MakeAc
     for account in (bob, carol):  # recipients and strangers may not change or delete
         assert client.patch(url, json={"caption": "hijack"}, headers=account.headers).status_code == 404
         assert client.delete(url, headers=account.headers).status_code == 404
+    # A recipient's refused write reads exactly like an unknown id (it once showed the raw message template).
+    refused = client.patch(url, json={"caption": "hijack"}, headers=bob.headers).json()
+    unknown = client.patch(f"{EVENTS}/999", json={"caption": "hijack"}, headers=bob.headers).json()
+    assert refused == {**unknown, "message": unknown["message"].replace("999", str(event["id"]))}
+    assert refused["message"] == f"No event with id {event['id']} was found."
     assert client.get(url, headers=alice.headers).json()["caption"] == event["caption"]
 
     assert client.patch(url, json={"caption": "by admin"}, headers=root.headers).status_code == 200

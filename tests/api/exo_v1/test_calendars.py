@@ -203,11 +203,17 @@ def test_a_sharee_deleting_only_leaves_the_share(caller: MakeCaller) -> None:
     assert alice.get(f"/calendars/{key}").json()["viewPermission"] == "carol;"
 
 
-def test_delete_refuses_strangers_and_default_calendars(caller: MakeCaller) -> None:
-    alice, bob = caller("alice"), caller("bob")
+def test_delete_refuses_strangers_and_default_calendars(caller: MakeCaller, group: Callable[..., None]) -> None:
+    alice, bob, tom = caller("alice"), caller("bob"), caller("tom")
     key = alice.create_calendar(name="Mine")
-    assert bob.delete(f"/calendars/{key}").status_code == 401
+    # A stranger learns nothing: the same 404 as for an unknown id (eXo says 401, telling that it exists).
+    assert bob.delete(f"/calendars/{key}").status_code == 404
     assert bob.delete("/calendars/calendar-nope").status_code == 404
+    # A group member sees the group calendar but may not delete it: refused (401), as in eXo.
+    group("/team", ("alice", "manager"), ("tom", "member"))
+    team = alice.create_calendar(name="Team", groups=["/team"], editPermission="/team/:*.manager")
+    assert tom.delete(f"/calendars/{team}").status_code == 401
+    assert alice.get(f"/calendars/{team}").status_code == 200
     default = alice.delete(f"/calendars/{alice.default_calendar}")
     assert (default.status_code, default.json()["developerMessage"]) == (400, "id")
 
@@ -242,3 +248,14 @@ def test_the_root_lists_the_sub_resources(caller: MakeCaller) -> None:
     response = caller("alice").get("/")
     assert response.status_code == 200
     assert f"{BASE}/calendars/{{id}}/events" in response.json()["subResourcesHref"]
+
+
+def test_an_administrator_changes_and_deletes_anyones_calendar(caller: MakeCaller) -> None:
+    """Administrators may do everything (domain.permissions): once refused (401), and DELETE did nothing."""
+    alice, root = caller("alice"), caller("root", admin=True)
+    key = alice.create_calendar(name="Mine")
+    assert root.put(f"/calendars/{key}", json={"description": "Checked"}).status_code == 200
+    assert alice.get(f"/calendars/{key}").json()["description"] == "Checked"
+    assert root.post(f"/calendars/{key}/private-url").status_code == 201
+    assert root.delete(f"/calendars/{key}").status_code == 200
+    assert alice.get(f"/calendars/{key}").status_code == 404

@@ -161,10 +161,13 @@ def test_create_reports_the_first_broken_rule_with_exo_messages(
 
 
 def test_create_checks_the_calendar_then_the_body_then_the_permission(caller: MakeCaller) -> None:
-    alice, bob = caller("alice"), caller("bob")
+    alice, bob, carol = caller("alice"), caller("bob"), caller("carol")
+    readable = alice.create_calendar(name="Readable", viewPermission="bob")
     assert bob.post("/calendars/calendar-unknown/events", json={"priority": "urgent"}).status_code == 404
-    assert bob.post(f"/calendars/{alice.default_calendar}/events", json={"priority": "urgent"}).status_code == 400
-    assert bob.post(f"/calendars/{alice.default_calendar}/events", json={}).status_code == 401
+    assert bob.post(f"/calendars/{readable}/events", json={"priority": "urgent"}).status_code == 400
+    assert bob.post(f"/calendars/{readable}/events", json={}).status_code == 401
+    # A calendar the caller may not read is unknown to them, before anything else is checked.
+    assert carol.post(f"/calendars/{readable}/events", json={"priority": "urgent"}).status_code == 404
 
 
 def test_create_applies_exo_defaults(caller: MakeCaller) -> None:

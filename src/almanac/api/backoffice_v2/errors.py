@@ -61,21 +61,39 @@ def wire_field(name: str) -> str:
     return renamed_field(name, WIRE_FIELDS)
 
 
+#: The path parameters of this face that name an object, and the kind each names (as the services say it).
+_PATH_KINDS: Final = {"eventId": "event", "webhookId": "webhook", "reminderId": "reminder"}
+
+
+def hidden_as_missing(request: Request) -> NotFoundError:
+    """The NotFoundError the services raise for an unknown id in this request's path, to answer a refusal with.
+
+    Services raise PermissionDeniedError without naming the object (the eXo face words it that way); here
+    the refusal must read exactly as "No event with id 7 was found.", or the difference would tell a
+    caller that id 7 exists.
+    """
+    for name, kind in _PATH_KINDS.items():
+        if name in request.path_params:
+            raw: str = request.path_params[name]
+            # Numeric ids are read as numbers ("007" names event 7), and unknown ones are reported that way.
+            return NotFoundError(kind=kind, id=int(raw) if raw.isascii() and raw.isdigit() else raw)
+    return NotFoundError(kind="object", id=request.url.path.rsplit("/", 1)[-1])
+
+
 class BackofficeErrorRenderer:
     def __init__(self, translator: Translator) -> None:
         self._translator = translator
 
     def __call__(self, request: Request, error: AlmanacError, language: str) -> Response:
         status = status_for(error, STATUS)
-        code, template = error.code, error.template
         if isinstance(error, PermissionDeniedError):
-            # Indistinguishable from "no such object" (see module docstring).
-            code, template = NotFoundError.code, NotFoundError.template
+            # Indistinguishable from "no such object" (see module docstring): the very answer an unknown id gets.
+            error = hidden_as_missing(request)
         t = self._translator.translate
         problems = error.problems if isinstance(error, InvalidInputError) else []
         body: dict[str, object] = {
-            "code": code,
-            "message": t(language, template, error.params),
+            "code": error.code,
+            "message": t(language, error.template, error.params),
             "errors": [
                 {"field": wire_field(p.field), "code": p.code, "message": t(language, p.template, p.params)}
                 for p in problems

@@ -2,7 +2,7 @@
 of DTSTART/DUE the task really has; and the components a calendar holds.
 
 Revision ID: 0014_task_objects
-Revises: 0012_reminder_occurrences
+Revises: 0013_idempotency
 Create Date: 2026-11-21
 """
 
