@@ -83,3 +83,41 @@ def test_recurrence_migration_gives_existing_events_their_own_span(tmp_path: Pat
         (3, True, True, 7, False, None, ""),
     ]
     assert (participants, reminders) == (3, 3)
+
+
+_CALENDAR_AT_0012 = (
+    "INSERT INTO calendars (id, key, owner_id, name, color, tzid, is_default, created_at, updated_at, sync_revision)"
+    " VALUES (1, 'alice-default', 1, 'Alice', 'blue', 'UTC', true, '2026-01-01 00:00:00', '2026-01-01 00:00:00', 0)"
+)
+_TASK = (
+    "INSERT INTO tasks (id, key, uid, calendar_id, author_id, summary, summary_folded, starts_at, due_at, tzid,"
+    " priority, status, created_at, updated_at, revision)"
+    " VALUES (1, 'Event1', 'task-1', 1, 1, 'Old task', 'old task', '2026-03-01 09:00:00', '2026-03-02 09:00:00',"
+    " 'UTC', 'none', 'needs-action', '2026-01-01 00:00:00', '2026-01-01 00:00:00', 1)"
+)
+
+
+def test_task_objects_migration_keeps_tasks_dated_and_calendars_holding_both(tmp_path: Path) -> None:
+    engine = build_engine(databases.unmigrated_database(tmp_path))
+    try:
+        config = alembic_config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0012_reminder_occurrences")
+        with engine.begin() as connection:
+            connection.execute(text(_USER), {"email_key": normalize_email("alice@example.com")})
+            connection.execute(text(_CALENDAR_AT_0012))
+            connection.execute(text(_TASK))
+            connection.execute(text("INSERT INTO task_delegates (task_id, user_id, position) VALUES (1, 1, 0)"))
+        upgrade_to_head(engine)
+        with engine.connect() as connection:
+            task = connection.execute(
+                text("SELECT has_start, has_due, all_day, dav_name, extra_properties FROM tasks")
+            ).one()
+            components = connection.execute(text("SELECT components FROM calendars")).scalar_one()
+            delegates = connection.execute(text("SELECT count(*) FROM task_delegates")).scalar_one()
+    finally:
+        engine.dispose()
+    assert tuple(task) == (True, True, False, None, None)
+    assert components == "VEVENT,VTODO"
+    assert delegates == 1

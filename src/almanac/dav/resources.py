@@ -26,7 +26,6 @@ from almanac.services.calendars import CalendarView
 PropertyGetter = Callable[[], Element | None]
 
 CALENDAR_CONTENT_TYPE: Final = "text/calendar; charset=utf-8"
-OBJECT_CONTENT_TYPE: Final = "text/calendar; charset=utf-8; component=vevent"
 
 
 def object_content_type(component: str) -> str:
