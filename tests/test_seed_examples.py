@@ -56,7 +56,7 @@ def server(database_url: str) -> Iterator[tuple[str, dict[str, str]]]:
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # generous: a loaded CI machine starts Python slowly
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{base}/openapi.json", timeout=1).status_code == 200:
