@@ -107,7 +107,9 @@ def list_own_events(exo: Exo, query: EventList) -> Response:
     return _collection(exo, _page(found, query.paging), query)
 
 
-@router.post("/calendars/{calendar_id}/events", status_code=201, summary="Create an event in a calendar")
+@router.post(
+    "/calendars/{calendar_id}/events", response_class=Response, status_code=201, summary="Create an event in a calendar"
+)
 def create_event(exo: Exo, calendar_id: str, payload: Annotated[EventWrite, Body()]) -> Response:
     draft = event_draft(payload, tzid=exo.principal.tzid, now=exo.services.clock.now(), creating=True)
     view = event_service.create_event_in_calendar(
@@ -141,7 +143,11 @@ def get_event(
     return body(project(rendered, q.fields(fields)), callback=callback, headers=headers)
 
 
-@router.put("/events/{event_id}", summary="Change an event, one occurrence, this and following, or a whole series")
+@router.put(
+    "/events/{event_id}",
+    response_class=Response,
+    summary="Change an event, one occurrence, this and following, or a whole series",
+)
 def update_event(
     exo: Exo,
     event_id: str,
@@ -195,7 +201,11 @@ def update_event(
     return empty(200)
 
 
-@router.delete("/events/{event_id}", summary="Delete an event, a whole series, or one occurrence (recurrenceId)")
+@router.delete(
+    "/events/{event_id}",
+    response_class=Response,
+    summary="Delete an event, a whole series, or one occurrence (recurrenceId)",
+)
 def delete_event(exo: Exo, event_id: str, recurrenceId: OptionalText = None) -> Response:  # noqa: N803
     """A master goes with its overrides; an override, or ``recurrenceId=KEY`` on a master, cancels that
     occurrence only (eXo has no call for this, spec §4.6)."""

@@ -65,7 +65,12 @@ def list_feeds(
     return body(envelope(data, offset=paging.offset, limit=paging.limit, size=size), callback=callback, headers=headers)
 
 
-@router.post("/feeds", status_code=201, summary="Create a feed of some of your calendars (not in eXo's API)")
+@router.post(
+    "/feeds",
+    response_class=Response,
+    status_code=201,
+    summary="Create a feed of some of your calendars (not in eXo's API)",
+)
 def create_feed(exo: Exo, payload: Annotated[FeedWrite, Body()]) -> Response:
     view = feed_service.create_feed(exo.services, principal=exo.principal, draft=feed_draft(payload))
     return empty(201, {"Location": exo.hrefs.feed(view.feed.title)})
@@ -86,13 +91,15 @@ def get_feed(
     return _tagged(exo, response)
 
 
-@router.put("/feeds/{feed_id}", summary="Rename a feed or change its calendars")
+@router.put("/feeds/{feed_id}", response_class=Response, summary="Rename a feed or change its calendars")
 def update_feed(exo: Exo, feed_id: str, payload: Annotated[FeedWrite, Body()]) -> Response:
     feed_service.update_feed(exo.services, principal=exo.principal, title=feed_id, draft=feed_draft(payload))
     return empty(200)
 
 
-@router.delete("/feeds/{feed_id}", summary="Delete a feed (200 also when there was none, as in eXo)")
+@router.delete(
+    "/feeds/{feed_id}", response_class=Response, summary="Delete a feed (200 also when there was none, as in eXo)"
+)
 def delete_feed(exo: Exo, feed_id: str) -> Response:
     feed_service.delete_feed(exo.services, principal=exo.principal, title=feed_id)
     return empty(200)

@@ -47,7 +47,7 @@ def rotate_private_url(exo: Exo, calendar_id: str) -> Response:
     return body(content, callback=None, status=201, headers=dict(NO_CACHE))
 
 
-@router.delete("/calendars/{calendar_id}/private-url", summary="Revoke the private feed URL")
+@router.delete("/calendars/{calendar_id}/private-url", response_class=Response, summary="Revoke the private feed URL")
 def revoke_private_url(exo: Exo, calendar_id: str) -> Response:
     calendar_feeds.revoke_private_feed(exo.services, principal=exo.principal, calendar_key=calendar_id)
     return empty(200)

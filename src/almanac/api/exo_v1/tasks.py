@@ -74,7 +74,9 @@ def list_calendar_tasks(exo: Exo, calendar_id: str, query: EventList) -> Respons
     )
 
 
-@router.post("/calendars/{calendar_id}/tasks", status_code=201, summary="Create a task in a calendar")
+@router.post(
+    "/calendars/{calendar_id}/tasks", response_class=Response, status_code=201, summary="Create a task in a calendar"
+)
 def create_task(exo: Exo, calendar_id: str, payload: Annotated[TaskWrite, Body()]) -> Response:
     changes, problem = task_changes(payload, tzid=exo.principal.tzid, now=exo.services.clock.now(), creating=True)
     with task_fields():
@@ -102,7 +104,9 @@ def get_task(
     return body(project(rendered, q.fields(fields)), callback=callback, headers=headers)
 
 
-@router.put("/tasks/{task_id}", summary="Change a task: validated first, nothing stored on a 400")
+@router.put(
+    "/tasks/{task_id}", response_class=Response, summary="Change a task: validated first, nothing stored on a 400"
+)
 def update_task(exo: Exo, task_id: str, payload: Annotated[TaskWrite, Body()]) -> Response:
     changes, problem = task_changes(payload, tzid=exo.principal.tzid, now=exo.services.clock.now(), creating=False)
     with task_fields():
@@ -112,7 +116,7 @@ def update_task(exo: Exo, task_id: str, payload: Annotated[TaskWrite, Body()]) -
     return empty(200)
 
 
-@router.delete("/tasks/{task_id}", summary="Delete a task with its attachments")
+@router.delete("/tasks/{task_id}", response_class=Response, summary="Delete a task with its attachments")
 def delete_task(exo: Exo, task_id: str) -> Response:
     task_service.delete_task_by_key(exo.services, principal=exo.principal, task_key=task_id)
     return empty(200)
