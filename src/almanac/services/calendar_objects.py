@@ -59,6 +59,7 @@ from almanac.services.context import ServiceContext
 from almanac.services.events import editable_copy, new_event
 from almanac.services.scheduling import announce, event_changed
 
+TOO_MANY_OBJECTS = N_("The file holds %(count)s objects; at most %(limit)s are imported at once.")
 SKIPPED_KIND = N_("%(kind)s components are not stored yet (only events are); this one was skipped.")
 
 
@@ -209,20 +210,29 @@ def delete_object(
 
 
 def import_objects(
-    ctx: ServiceContext, *, principal: Principal, calendar_key: str, data: bytes, progress: Progress | None = None
+    ctx: ServiceContext,
+    *,
+    principal: Principal,
+    calendar_key: str,
+    data: bytes,
+    progress: Progress | None = None,
+    max_objects: int | None = None,
 ) -> ImportReport:
     """Import every event of an iCalendar file into the calendar, all or nothing, matching by UID.
 
     Permissions as ``put_object``. VTODO and VJOURNAL objects are skipped and
     reported (tasks are not stored yet). A broken file, or any event breaking a
     rule, is refused (CalendarDataError naming the line) and nothing is stored.
-    ``progress`` is told (done, total) after each object.
+    ``progress`` is told (done, total) after each object. A file holding more than ``max_objects``
+    objects (None: no limit, for administrative imports) is refused whole (CalendarDataError).
     """
     report = ImportReport()
     with ctx.uow() as uow:
         calendar = writable_calendar(uow, principal, calendar_key)
         assert calendar.id is not None
         found = codec_of(ctx).parse_calendar_file(data, default_tzid=calendar.tzid)
+        if max_objects is not None and len(found) > max_objects:
+            raise CalendarDataError.at(1, TOO_MANY_OBJECTS, count=len(found), limit=max_objects)
         due = None
         for done, parsed in enumerate(found, start=1):
             if parsed.kind is not ComponentKind.EVENT:

@@ -34,7 +34,12 @@ def export_calendar(exo: Exo, calendar_id: str) -> Response:
 async def import_calendar(request: Request, exo: Exo, calendar_id: str) -> Response:
     data = await request.body()  # the body limit was enforced by the middleware
     report = await run_in_threadpool(
-        calendar_objects.import_objects, exo.services, principal=exo.principal, calendar_key=calendar_id, data=data
+        calendar_objects.import_objects,
+        exo.services,
+        principal=exo.principal,
+        calendar_key=calendar_id,
+        data=data,
+        max_objects=exo.settings.import_max_objects,
     )
     return body(_report_json(exo, report), callback=None, headers=dict(NO_CACHE))
 
