@@ -13,7 +13,7 @@ BENCH_ARGS ?=
 BENCH_STAMP := $(VENV)/.bench-installed
 POSTGRES_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: serve test test-postgres lint typecheck check messages bench clean
+.PHONY: serve test test-postgres fuzz lint typecheck check messages bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,13 @@ test: $(STAMP)
 ## The same suite against the local PostgreSQL.
 test-postgres: $(STAMP)
 	ALMANAC_TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+## A long, randomized schemathesis run of both REST faces: FUZZ_EXAMPLES examples per operation and mode
+## (CI runs 16, derandomized). Prints the cases tried; each run appends a JSON line to fuzz-report.jsonl.
+FUZZ_EXAMPLES ?= 500
+fuzz: $(STAMP)
+	ALMANAC_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ALMANAC_FUZZ_RANDOM=1 ALMANAC_FUZZ_REPORT=fuzz-report.jsonl \
+		$(BIN)/python -m pytest -n 2 -s -p no:randomly $(PYTEST_ARGS) tests/reliability/test_openapi_fuzz.py
 
 check: lint typecheck
 	$(BIN)/lint-imports --no-cache

@@ -271,6 +271,15 @@ def test_refusals_speak_japanese_when_asked(world: World, target: JsonTarget, ca
     assert response.headers["Content-Language"] == "ja"
 
 
+def test_an_import_over_the_object_limit_is_refused_in_japanese(world: World) -> None:
+    before = snapshot(world)
+    response = _import(world, ICS_CORPUS["many-events"](), **{"Accept-Language": "ja"})
+    assert response.status_code == 400, response.text
+    assert "12000" in response.json()["message"]
+    assert JAPANESE.search(response.json()["message"]), response.text
+    assert snapshot(world) == before
+
+
 # --- injection strings: stored verbatim, never executed, escaped in markup --------------------------------
 
 INJECTIONS = [
