@@ -35,7 +35,7 @@ test-postgres: $(STAMP)
 	ALMANAC_TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 ## A long, randomized schemathesis run of both REST faces: FUZZ_EXAMPLES examples per operation and mode
-## (CI runs 16, derandomized). Prints the cases tried; each run appends a JSON line to fuzz-report.jsonl.
+## (CI runs 24, derandomized). Prints the cases tried; each run appends a JSON line to fuzz-report.jsonl.
 FUZZ_EXAMPLES ?= 500
 fuzz: $(STAMP)
 	ALMANAC_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ALMANAC_FUZZ_RANDOM=1 ALMANAC_FUZZ_REPORT=fuzz-report.jsonl \

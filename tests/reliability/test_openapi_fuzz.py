@@ -32,7 +32,7 @@ from almanac.bootstrap import Container
 from tests.api.exo_v1.conftest import P as EXO
 from tests.conftest import Account, MakeAccount
 
-EXAMPLES = int(os.environ.get("ALMANAC_FUZZ_EXAMPLES", "16"))
+EXAMPLES = int(os.environ.get("ALMANAC_FUZZ_EXAMPLES", "24"))
 RANDOMIZED = os.environ.get("ALMANAC_FUZZ_RANDOM", "") not in ("", "0")
 REPORT = os.environ.get("ALMANAC_FUZZ_REPORT")
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
