@@ -16,7 +16,7 @@ SOAK_SCALE ?= 5
 SOAK_TIMEOUT ?= 1800
 SOAK_TESTS := tests/reliability/test_crash_safety.py tests/reliability/test_many_processes.py
 
-.PHONY: serve test test-postgres soak lint typecheck check messages bench caldav-compat clean
+.PHONY: serve test test-postgres soak fuzz lint typecheck check messages bench caldav-compat clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,13 @@ soak: $(STAMP)
 	ALMANAC_SOAK_SCALE=$(SOAK_SCALE) timeout $(SOAK_TIMEOUT) $(BIN)/python -m pytest -p no:randomly -p no:xdist -s -q $(SOAK_TESTS)
 	ALMANAC_SOAK_SCALE=$(SOAK_SCALE) ALMANAC_TEST_DATABASE_URL=$(POSTGRES_TEST_URL) timeout $(SOAK_TIMEOUT) \
 		$(BIN)/python -m pytest -p no:randomly -p no:xdist -s -q $(SOAK_TESTS)
+
+## A long, randomized schemathesis run of both REST faces: FUZZ_EXAMPLES examples per operation and mode
+## (CI runs 24, derandomized). Prints the cases tried; each run appends a JSON line to fuzz-report.jsonl.
+FUZZ_EXAMPLES ?= 500
+fuzz: $(STAMP)
+	ALMANAC_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ALMANAC_FUZZ_RANDOM=1 ALMANAC_FUZZ_REPORT=fuzz-report.jsonl \
+		$(BIN)/python -m pytest -n 2 -s -p no:randomly $(PYTEST_ARGS) tests/reliability/test_openapi_fuzz.py
 
 check: lint typecheck
 	$(BIN)/lint-imports --no-cache

@@ -63,8 +63,11 @@ class Settings(BaseSettings):
     max_body_bytes: PositiveInt = 1024 * 1024
     max_text_length: PositiveInt = 10_000
     max_caption_length: PositiveInt = 1_000
-    max_recipients: PositiveInt = 500
-    max_notifications: PositiveInt = 50
+    # Lists of a request body are never read past 10,000 items (api.wire.MAX_LIST_ITEMS), so these cap there.
+    max_recipients: Annotated[int, Field(gt=0, le=10_000)] = 500
+    max_notifications: Annotated[int, Field(gt=0, le=10_000)] = 50
+    # Objects (events, tasks...) one iCalendar import over HTTP may hold; `almanac import` has no limit.
+    import_max_objects: Annotated[int, Field(gt=0, le=1_000_000)] = 2_000
 
     # Recurrence guard-rails: most occurrences one expansion (or one COUNT) may produce, the finest FREQ
     # allowed (SECONDLY and MINUTELY are refused by default), the longest window expanded at once, and the

@@ -7,6 +7,7 @@ from fastapi import FastAPI, Request, Response
 from almanac.api.backoffice_v2.errors import BackofficeErrorRenderer
 from almanac.api.backoffice_v2.routes import router as backoffice_router
 from almanac.api.backoffice_v2.schemas import V2_TEMPLATES
+from almanac.api.error_responses import install_error_responses
 from almanac.api.errors import ErrorResponder
 from almanac.api.exo_v1 import PREFIX as EXO_PREFIX
 from almanac.api.exo_v1.answers import router as exo_answers_router
@@ -105,6 +106,7 @@ def create_app(*, services: ServiceContext, settings: Settings, translator: Tran
     app.include_router(exo_answers_router)
     app.include_router(feeds_router)
     app.include_router(notifications_router)
+    install_error_responses(app)
 
     # Outermost last: the security headers go on every response, even the refusals of the middleware
     # inside them; a caller over its rate is refused before its body is read; size is checked before

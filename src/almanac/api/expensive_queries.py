@@ -71,5 +71,10 @@ def expensive_when(applies: Callable[[Request], bool]) -> Any:
     return Depends(hold_slot)
 
 
+#: The OpenAPI responses of a guarded route (add to the route's ``responses``): it may answer 503.
+BUSY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    503: {"description": "Too many expensive queries are running; retry after the Retry-After seconds."}
+}
+
 #: For routes that are expensive whatever their parameters (add to the route's ``dependencies``).
 EXPENSIVE_QUERY = expensive_when(lambda _request: True)

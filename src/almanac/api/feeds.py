@@ -23,7 +23,7 @@ from fastapi import APIRouter, Request, Response
 from almanac.api.auth import Services
 from almanac.api.conditional import entity_tags
 from almanac.api.errors import FaceErrorRenderer
-from almanac.api.expensive_queries import EXPENSIVE_QUERY
+from almanac.api.expensive_queries import BUSY_RESPONSES, EXPENSIVE_QUERY
 from almanac.api.i18n import Translator
 from almanac.domain.errors import AlmanacError, BusyError, RateLimitedError
 from almanac.domain.preconditions import none_match
@@ -83,6 +83,7 @@ def content_disposition(name: str) -> str:
 
 @router.get(
     "/calendars/{calendar_id}/ics",
+    responses=BUSY_RESPONSES,
     dependencies=[EXPENSIVE_QUERY],
     summary="The iCalendar feed of a public calendar (no login)",
 )
@@ -92,6 +93,7 @@ def public_feed(request: Request, services: Services, calendar_id: str) -> Respo
 
 @router.get(
     "/calendars/{calendar_id}/private/{secret}.ics",
+    responses=BUSY_RESPONSES,
     dependencies=[EXPENSIVE_QUERY],
     summary="The iCalendar feed of a calendar, for whoever holds its private URL (no login)",
 )

@@ -119,5 +119,9 @@ Instant = Annotated[
     PlainValidator(parse_instant),
     WithJsonSchema({"type": "string", "format": "date-time", "examples": ["2022-01-01T00:00:00+00:00"]}),
 ]
+#: No list of a request body is read past this many items, whatever the settings allow (a cap their
+#: validators share): each item is validated before the domain counts them against the setting, and
+#: 100,000 addresses would keep a worker busy for seconds.
+MAX_LIST_ITEMS: Final = 10_000
 EmailAddress = Annotated[str, PlainValidator(parse_email), WithJsonSchema({"type": "string", "format": "email"})]
 SafeText = Annotated[str, AfterValidator(checked_text)]

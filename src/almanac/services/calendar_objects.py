@@ -61,6 +61,7 @@ from almanac.services.events import editable_copy, new_event
 from almanac.services.scheduling import announce, event_changed
 from almanac.services.task_objects import TaskObject, delete_task, store_task, task_object, task_users
 
+TOO_MANY_OBJECTS = N_("The file holds %(count)s objects; at most %(limit)s are imported at once.")
 SKIPPED_KIND = N_("%(kind)s components are not stored (only events and tasks are); this one was skipped.")
 SKIPPED_BY_CALENDAR = N_("This calendar does not store %(kind)s components; this one was skipped.")
 
@@ -239,7 +240,13 @@ def delete_object(
 
 
 def import_objects(
-    ctx: ServiceContext, *, principal: Principal, calendar_key: str, data: bytes, progress: Progress | None = None
+    ctx: ServiceContext,
+    *,
+    principal: Principal,
+    calendar_key: str,
+    data: bytes,
+    progress: Progress | None = None,
+    max_objects: int | None = None,
 ) -> ImportReport:
     """Import every event of an iCalendar file into the calendar, all or nothing, matching by UID.
 
@@ -247,13 +254,16 @@ def import_objects(
     events); VJOURNAL objects, and components the calendar was created without
     (CalDAV MKCALENDAR), are skipped and reported. A broken file, or any event breaking a
     rule, is refused (CalendarDataError naming the line) and nothing is stored.
-    ``progress`` is told (done, total) after each object.
+    ``progress`` is told (done, total) after each object. A file holding more than ``max_objects``
+    objects (None: no limit, for administrative imports) is refused whole (CalendarDataError).
     """
     report = ImportReport()
     with ctx.uow() as uow:
         calendar = writable_calendar(uow, principal, calendar_key)
         assert calendar.id is not None
         found = codec_of(ctx).parse_calendar_file(data, default_tzid=calendar.tzid)
+        if max_objects is not None and len(found) > max_objects:
+            raise CalendarDataError.at(1, TOO_MANY_OBJECTS, count=len(found), limit=max_objects)
         due = None
         for done, parsed in enumerate(found, start=1):
             if (

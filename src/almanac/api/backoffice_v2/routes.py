@@ -29,7 +29,7 @@ from almanac.api.backoffice_v2.schemas import (
 )
 from almanac.api.backoffice_v2.timing import changes_with_timing, create_sent
 from almanac.api.conditional import entity_tags, if_match
-from almanac.api.expensive_queries import EXPENSIVE_QUERY, expensive_when
+from almanac.api.expensive_queries import BUSY_RESPONSES, EXPENSIVE_QUERY, expensive_when
 from almanac.api.idempotency import IDEMPOTENCY_RESPONSES, REPLAY_HEADER_DOC, IdempotencyKey, answered
 from almanac.api.wire import (
     WIRE_TEMPLATES,
@@ -152,6 +152,7 @@ def _expands_occurrences(request: Request) -> bool:
         "and paging apply to the occurrences, and X-Total-Count counts them."
     ),
     responses={
+        **BUSY_RESPONSES,
         **_ERRORS,
         200: {
             "description": "The matching events (a bare array); the total match count is in X-Total-Count.",
@@ -396,6 +397,7 @@ def delete_calendar_event(
         "single event lists itself when it overlaps."
     ),
     responses={
+        **BUSY_RESPONSES,
         **_ERRORS,
         **_NOT_FOUND,
         200: {

@@ -9,7 +9,15 @@ from typing import Annotated, Any, ClassVar, Final
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from almanac.api.wire import WIRE_TEMPLATES, EmailAddress, SafeText, parse_duration, parse_instant, shown
+from almanac.api.wire import (
+    MAX_LIST_ITEMS,
+    WIRE_TEMPLATES,
+    EmailAddress,
+    SafeText,
+    parse_duration,
+    parse_instant,
+    shown,
+)
 from almanac.domain.errors import N_
 from almanac.domain.events import Reminder
 
@@ -111,9 +119,13 @@ class EventCreate(BaseModel):
     description: SafeText | None = Field(default=None, description="The event description.")
     startDate: When = Field(description="Start, ISO 8601 with offset (a date when allDay).")  # noqa: N815 - wire name
     endDate: When = Field(description="End, ISO 8601 with offset; not before startDate.")  # noqa: N815
-    notifications: list[Notification] = Field(default_factory=list, description=NOTIFICATION_DESCRIPTION)
+    notifications: list[Notification] = Field(
+        default_factory=list, max_length=MAX_LIST_ITEMS, description=NOTIFICATION_DESCRIPTION
+    )
     recipients: list[EmailAddress] = Field(
-        default_factory=list, description="Email addresses of existing users; case-insensitive, duplicates collapse."
+        default_factory=list,
+        max_length=MAX_LIST_ITEMS,
+        description="Email addresses of existing users; case-insensitive, duplicates collapse.",
     )
     allDay: bool = Field(default=False, description=ALL_DAY_DESCRIPTION)  # noqa: N815
     timeZone: SafeText | None = Field(default=None, description=TIME_ZONE_DESCRIPTION)  # noqa: N815
@@ -132,8 +144,8 @@ class EventUpdate(BaseModel):
     description: SafeText | None = None
     startDate: When | None = None  # noqa: N815
     endDate: When | None = None  # noqa: N815
-    notifications: list[Notification] | None = None
-    recipients: list[EmailAddress] | None = None
+    notifications: list[Notification] | None = Field(default=None, max_length=MAX_LIST_ITEMS)
+    recipients: list[EmailAddress] | None = Field(default=None, max_length=MAX_LIST_ITEMS)
     allDay: bool | None = Field(default=None, description=ALL_DAY_DESCRIPTION)  # noqa: N815
     timeZone: SafeText | None = Field(default=None, description=TIME_ZONE_DESCRIPTION)  # noqa: N815
     recurrence: RecurrenceLines | None = None

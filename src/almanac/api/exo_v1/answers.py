@@ -18,6 +18,7 @@ from urllib.parse import quote, urlencode
 
 from babel.dates import format_datetime
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import HTMLResponse
 
 from almanac.api.exo_v1.dates import zone
 from almanac.api.i18n import Translator
@@ -30,6 +31,13 @@ from almanac.services.invitations import LINK_ANSWERS, InvitationView
 PUBLIC_PREFIX: Final = "/rest/v1/calendar"
 
 router = APIRouter(prefix=PUBLIC_PREFIX, tags=["eXo invitations"])
+
+#: Every answer of these pages is an HTML page in the caller's language, errors included.
+_PAGES: Final[dict[int | str, dict[str, object]]] = {
+    400: {"description": "The link names no valid answer (a page saying so).", "content": {"text/html": {}}},
+    403: {"description": "The link's token is wrong or expired (a page saying so).", "content": {"text/html": {}}},
+    404: {"description": "No such invitation (a page saying so).", "content": {"text/html": {}}},
+}
 
 HEADERS: Final = {
     "Cache-Control": "no-store",
@@ -63,7 +71,12 @@ def answer_page_url(base: str, invitation: str) -> str:
     return f"{base}{PUBLIC_PREFIX}/invitations/{quote(invitation, safe=':@')}/answer"
 
 
-@router.get("/invitations/{invitation}/answer", summary="The page an answer link of an invitation mail opens")
+@router.get(
+    "/invitations/{invitation}/answer",
+    response_class=HTMLResponse,
+    responses=_PAGES,
+    summary="The page an answer link of an invitation mail opens",
+)
 def answer_page(
     request: Request, invitation: str, token: str = Query(""), status: str | None = Query(None)
 ) -> Response:
@@ -77,7 +90,12 @@ def answer_page(
     return page.render(link.invitation, token=token, chosen=chosen, notes=notes)
 
 
-@router.post("/invitations/{invitation}/answer", summary="Record the answer of an invitation mail's link")
+@router.post(
+    "/invitations/{invitation}/answer",
+    response_class=HTMLResponse,
+    responses=_PAGES,
+    summary="Record the answer of an invitation mail's link",
+)
 def record_answer(
     request: Request, invitation: str, token: str = Query(""), status: str | None = Query(None)
 ) -> Response:

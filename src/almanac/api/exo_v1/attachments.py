@@ -53,7 +53,12 @@ def list_event_attachments(
     return _listing(exo, found, paging, fields, callback)
 
 
-@router.post("/events/{event_id}/attachments", status_code=201, summary="Attach files to an event (multipart)")
+@router.post(
+    "/events/{event_id}/attachments",
+    response_class=Response,
+    status_code=201,
+    summary="Attach files to an event (multipart)",
+)
 async def add_event_attachments(request: Request, exo: Exo, event_id: str) -> Response:
     files = await read_files(request)
     await run_in_threadpool(
@@ -82,7 +87,12 @@ def list_task_attachments(
     return _listing(exo, found, paging, fields, callback)
 
 
-@router.post("/tasks/{task_id}/attachments", status_code=201, summary="Attach files to a task (multipart)")
+@router.post(
+    "/tasks/{task_id}/attachments",
+    response_class=Response,
+    status_code=201,
+    summary="Attach files to a task (multipart)",
+)
 async def add_task_attachments(request: Request, exo: Exo, task_id: str) -> Response:
     files = await read_files(request)
     await run_in_threadpool(
@@ -124,7 +134,7 @@ def get_attachment_content(exo: Exo, attachment_id: str) -> Response:
     return download(attachment, found.content, headers)
 
 
-@router.delete("/attachments/{attachment_id}", summary="Delete one file")
+@router.delete("/attachments/{attachment_id}", response_class=Response, summary="Delete one file")
 def delete_attachment(exo: Exo, attachment_id: str) -> Response:
     attachment_service.delete_attachment(exo.services, principal=exo.principal, attachment_key=_key(attachment_id))
     return empty(200)
@@ -148,7 +158,7 @@ def get_upload(exo: Exo, upload_id: str, fields: OptionalText = None, jsonp: Opt
     return body(project(upload_json(upload, exo.hrefs), q.fields(fields)), callback=callback, headers=NO_CACHE)
 
 
-@router.delete("/uploads/{upload_id}", summary="Give up one of your pending uploads")
+@router.delete("/uploads/{upload_id}", response_class=Response, summary="Give up one of your pending uploads")
 def delete_upload(exo: Exo, upload_id: str) -> Response:
     attachment_service.delete_upload(exo.services, principal=exo.principal, upload_key=upload_id)
     return empty(200)

@@ -14,7 +14,7 @@ from almanac.api.exo_v1.context import Exo
 from almanac.api.exo_v1.errors import NO_CACHE
 from almanac.api.exo_v1.people_representations import busy_text
 from almanac.api.exo_v1.rendering import body
-from almanac.api.expensive_queries import EXPENSIVE_QUERY
+from almanac.api.expensive_queries import BUSY_RESPONSES, EXPENSIVE_QUERY
 from almanac.domain.errors import N_
 from almanac.domain.people import Interval
 from almanac.services import availability as availability_service
@@ -35,6 +35,7 @@ TOO_MANY: Final = N_("usernames may name at most %(limit)s users")
 
 @router.get(
     "/availabilities",
+    responses=BUSY_RESPONSES,
     dependencies=[EXPENSIVE_QUERY],
     summary="Busy times of users between fromDate and toDate (epoch milliseconds)",
 )

@@ -72,6 +72,7 @@ def list_calendars(
 
 @router.post(
     "/calendars",
+    response_class=Response,
     status_code=201,
     summary="Create a personal or group calendar",
     description="With an `Idempotency-Key`, a retry of the same request answers the first response again.",
@@ -101,7 +102,7 @@ def get_calendar(exo: Exo, calendar_id: str, fields: OptionalText = None, jsonp:
     return body(project(calendar_json(view, exo.hrefs), q.fields(fields)), callback=callback, headers=headers)
 
 
-@router.put("/calendars/{calendar_id}", summary="Change a calendar and its sharing")
+@router.put("/calendars/{calendar_id}", response_class=Response, summary="Change a calendar and its sharing")
 def update_calendar(exo: Exo, calendar_id: str, payload: Annotated[CalendarWrite, Body()]) -> Response:
     calendar_service.update_calendar(
         exo.services, principal=exo.principal, calendar_key=calendar_id, draft=calendar_draft(payload)
@@ -109,7 +110,9 @@ def update_calendar(exo: Exo, calendar_id: str, payload: Annotated[CalendarWrite
     return empty(200)
 
 
-@router.delete("/calendars/{calendar_id}", summary="Delete a calendar, or stop seeing one shared with you")
+@router.delete(
+    "/calendars/{calendar_id}", response_class=Response, summary="Delete a calendar, or stop seeing one shared with you"
+)
 def delete_calendar(exo: Exo, calendar_id: str) -> Response:
     calendar_service.delete_calendar(exo.services, principal=exo.principal, calendar_key=calendar_id)
     return empty(200)

@@ -26,7 +26,7 @@ from almanac.api.exo_v1.rendering import (
 )
 from almanac.api.exo_v1.representations import event_json
 from almanac.api.exo_v1.schemas import EventWrite
-from almanac.api.expensive_queries import EXPENSIVE_QUERY
+from almanac.api.expensive_queries import BUSY_RESPONSES, EXPENSIVE_QUERY
 from almanac.api.idempotency import CREATED_HEADERS, IDEMPOTENCY_RESPONSES, IdempotencyKey, answered
 from almanac.domain.attachments import Attachment
 from almanac.domain.idempotency import RecordedResponse
@@ -115,6 +115,7 @@ def list_calendar_events(exo: Exo, calendar_id: str, query: EventList) -> Respon
 
 @router.get(
     "/events",
+    responses=BUSY_RESPONSES,
     dependencies=[EXPENSIVE_QUERY],
     summary="The caller's events: own personal and group calendars, series expanded",
 )
@@ -132,6 +133,7 @@ def list_own_events(exo: Exo, query: EventList) -> Response:
 
 @router.post(
     "/calendars/{calendar_id}/events",
+    response_class=Response,
     status_code=201,
     summary="Create an event in a calendar",
     description="With an `Idempotency-Key`, a retry of the same request answers the first response again.",
@@ -188,6 +190,7 @@ def get_event(
 
 @router.put(
     "/events/{event_id}",
+    response_class=Response,
     summary="Change an event, one occurrence, this and following, or a whole series",
     description=(
         "With `If-Match`, the change is made only if the addressed event still carries that ETag (else 412, "
@@ -256,6 +259,7 @@ def update_event(
 
 @router.delete(
     "/events/{event_id}",
+    response_class=Response,
     summary="Delete an event, a whole series, or one occurrence (recurrenceId)",
     description="With `If-Match`, only if the addressed event still carries that ETag (else 412, nothing deleted).",
     responses=STALE,
@@ -279,6 +283,7 @@ def delete_event(exo: Exo, event_id: str, recurrenceId: OptionalText = None) -> 
 
 @router.get(
     "/events/{event_id}/occurrences",
+    responses=BUSY_RESPONSES,
     dependencies=[EXPENSIVE_QUERY],
     summary="Occurrences of a recurring event in a window",
 )

@@ -25,7 +25,7 @@ from almanac.api.exo_v1.rendering import (
 )
 from almanac.api.exo_v1.rss import rss_document
 from almanac.api.exo_v1.schemas import FeedWrite
-from almanac.api.expensive_queries import EXPENSIVE_QUERY
+from almanac.api.expensive_queries import BUSY_RESPONSES, EXPENSIVE_QUERY
 from almanac.domain.queries import PageRequest
 from almanac.services import calendars as calendar_service
 from almanac.services import feeds as feed_service
@@ -66,7 +66,12 @@ def list_feeds(
     return body(envelope(data, offset=paging.offset, limit=paging.limit, size=size), callback=callback, headers=headers)
 
 
-@router.post("/feeds", status_code=201, summary="Create a feed of some of your calendars (not in eXo's API)")
+@router.post(
+    "/feeds",
+    response_class=Response,
+    status_code=201,
+    summary="Create a feed of some of your calendars (not in eXo's API)",
+)
 def create_feed(exo: Exo, payload: Annotated[FeedWrite, Body()]) -> Response:
     view = feed_service.create_feed(exo.services, principal=exo.principal, draft=feed_draft(payload))
     return empty(201, {"Location": exo.hrefs.feed(view.feed.title)})
@@ -87,19 +92,26 @@ def get_feed(
     return _tagged(exo, response)
 
 
-@router.put("/feeds/{feed_id}", summary="Rename a feed or change its calendars")
+@router.put("/feeds/{feed_id}", response_class=Response, summary="Rename a feed or change its calendars")
 def update_feed(exo: Exo, feed_id: str, payload: Annotated[FeedWrite, Body()]) -> Response:
     feed_service.update_feed(exo.services, principal=exo.principal, title=feed_id, draft=feed_draft(payload))
     return empty(200)
 
 
-@router.delete("/feeds/{feed_id}", summary="Delete a feed (200 also when there was none, as in eXo)")
+@router.delete(
+    "/feeds/{feed_id}", response_class=Response, summary="Delete a feed (200 also when there was none, as in eXo)"
+)
 def delete_feed(exo: Exo, feed_id: str) -> Response:
     feed_service.delete_feed(exo.services, principal=exo.principal, title=feed_id)
     return empty(200)
 
 
-@router.get("/feeds/{feed_id}/rss", dependencies=[EXPENSIVE_QUERY], summary="The RSS 2.0 stream of a feed's calendars")
+@router.get(
+    "/feeds/{feed_id}/rss",
+    responses=BUSY_RESPONSES,
+    dependencies=[EXPENSIVE_QUERY],
+    summary="The RSS 2.0 stream of a feed's calendars",
+)
 def get_feed_rss(exo: Exo, feed_id: str) -> Response:
     found = feed_service.feed_items(
         exo.services, principal=exo.principal, title=feed_id, limit=exo.settings.exo_feed_max_items

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from almanac.api.exo_v1.context import Exo
 from almanac.api.exo_v1.errors import NO_CACHE
 from almanac.api.exo_v1.rendering import body, empty
-from almanac.api.expensive_queries import EXPENSIVE_QUERY
+from almanac.api.expensive_queries import BUSY_RESPONSES, EXPENSIVE_QUERY
 from almanac.api.feeds import feed_response, private_path, public_path
 from almanac.services import calendar_feeds, calendar_objects
 from almanac.services.calendar_objects import ImportReport
@@ -26,7 +26,10 @@ router = APIRouter(tags=["eXo calendars"])
 
 
 @router.get(
-    "/calendars/{calendar_id}/ics", dependencies=[EXPENSIVE_QUERY], summary="The calendar as iCalendar (RFC 5545)"
+    "/calendars/{calendar_id}/ics",
+    responses=BUSY_RESPONSES,
+    dependencies=[EXPENSIVE_QUERY],
+    summary="The calendar as iCalendar (RFC 5545)",
 )
 def export_calendar(exo: Exo, calendar_id: str) -> Response:
     feed = calendar_feeds.export_calendar(exo.services, principal=exo.principal, calendar_key=calendar_id)
@@ -37,7 +40,12 @@ def export_calendar(exo: Exo, calendar_id: str) -> Response:
 async def import_calendar(request: Request, exo: Exo, calendar_id: str) -> Response:
     data = await request.body()  # the body limit was enforced by the middleware
     report = await run_in_threadpool(
-        calendar_objects.import_objects, exo.services, principal=exo.principal, calendar_key=calendar_id, data=data
+        calendar_objects.import_objects,
+        exo.services,
+        principal=exo.principal,
+        calendar_key=calendar_id,
+        data=data,
+        max_objects=exo.settings.import_max_objects,
     )
     return body(_report_json(exo, report), callback=None, headers=dict(NO_CACHE))
 
@@ -50,7 +58,7 @@ def rotate_private_url(exo: Exo, calendar_id: str) -> Response:
     return body(content, callback=None, status=201, headers=dict(NO_CACHE))
 
 
-@router.delete("/calendars/{calendar_id}/private-url", summary="Revoke the private feed URL")
+@router.delete("/calendars/{calendar_id}/private-url", response_class=Response, summary="Revoke the private feed URL")
 def revoke_private_url(exo: Exo, calendar_id: str) -> Response:
     calendar_feeds.revoke_private_feed(exo.services, principal=exo.principal, calendar_key=calendar_id)
     return empty(200)

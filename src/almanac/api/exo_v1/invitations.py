@@ -85,7 +85,9 @@ def list_invitations(
     return body(envelope(data, offset=paging.offset, limit=paging.limit, size=size), callback=callback, headers=headers)
 
 
-@router.post("/events/{event_id}/invitations", status_code=201, summary="Invite someone to an event")
+@router.post(
+    "/events/{event_id}/invitations", response_class=Response, status_code=201, summary="Invite someone to an event"
+)
 def create_invitation(exo: Exo, event_id: str, payload: Annotated[InvitationWrite | None, Body()] = None) -> Response:
     # eXo's order (spec §5.9.2): the body's rules, then the event, then the permission.
     if payload is None:
@@ -127,14 +129,18 @@ def get_invitation(
     return body(project(rendered, q.fields(fields)), callback=callback, headers=headers)
 
 
-@router.put("/invitations/{invitation}", summary="Answer one's own invitation: ?status=yes|no|maybe|")
+@router.put(
+    "/invitations/{invitation}", response_class=Response, summary="Answer one's own invitation: ?status=yes|no|maybe|"
+)
 def answer_invitation(exo: Exo, invitation: str, status: OptionalText = None) -> Response:
     answer = _status(status)
     invitation_service.answer_invitation(exo.services, principal=exo.principal, invitation=invitation, status=answer)
     return empty(200)
 
 
-@router.delete("/invitations/{invitation}", summary="Uninvite: remove the participant (editors only)")
+@router.delete(
+    "/invitations/{invitation}", response_class=Response, summary="Uninvite: remove the participant (editors only)"
+)
 def delete_invitation(exo: Exo, invitation: str) -> Response:
     invitation_service.uninvite(exo.services, principal=exo.principal, invitation=invitation)
     return empty(200)

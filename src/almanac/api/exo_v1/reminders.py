@@ -55,7 +55,11 @@ def list_due_reminders(
     return body(envelope(data, offset=paging.offset, limit=paging.limit, size=size), callback=callback, headers=headers)
 
 
-@router.post("/reminders/{reminder_id}/dismiss", summary="Stop showing one of the caller's popups (Almanac addition)")
+@router.post(
+    "/reminders/{reminder_id}/dismiss",
+    response_class=Response,
+    summary="Stop showing one of the caller's popups (Almanac addition)",
+)
 def dismiss_reminder(exo: Exo, reminder_id: str) -> Response:
     if len(reminder_id) > _MAX_ID_LENGTH:
         raise NotFoundError(kind="reminder", id=reminder_id[:_MAX_ID_LENGTH])

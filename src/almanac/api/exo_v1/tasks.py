@@ -81,6 +81,7 @@ def list_calendar_tasks(exo: Exo, calendar_id: str, query: EventList) -> Respons
 
 @router.post(
     "/calendars/{calendar_id}/tasks",
+    response_class=Response,
     status_code=201,
     summary="Create a task in a calendar",
     description="With an `Idempotency-Key`, a retry of the same request answers the first response again.",
@@ -133,6 +134,7 @@ def get_task(
 
 @router.put(
     "/tasks/{task_id}",
+    response_class=Response,
     summary="Change a task: validated first, nothing stored on a 400",
     description=(
         "With `If-Match`, the change is made only if the task still carries that ETag (else 412, nothing "
@@ -156,6 +158,7 @@ def update_task(exo: Exo, task_id: str, payload: Annotated[TaskWrite, Body()]) -
 
 @router.delete(
     "/tasks/{task_id}",
+    response_class=Response,
     summary="Delete a task with its attachments",
     description="With `If-Match`, only if the task still carries that ETag (else 412, nothing deleted).",
     responses=STALE,
