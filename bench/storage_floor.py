@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 
 from almanac.domain.tokens import hash_secret
+from almanac.storage.events import span_class
 from almanac.storage.tables import (
     CalendarGrantRow,
     CalendarGroupRow,
@@ -218,6 +219,10 @@ def create_event(world: World, engine: Engine) -> FloorOp:
                     description_folded="created by the storage floor.",
                     starts_at=start,
                     ends_at=start + timedelta(hours=1),
+                    # A single event's span is itself (what storage.events writes for it).
+                    span_starts_at=start,
+                    span_ends_at=start + timedelta(hours=1),
+                    span_class=span_class(start, start + timedelta(hours=1)),
                     tzid="UTC",
                     priority="none",
                     privacy="private",

@@ -18,7 +18,7 @@ def test_scenario_keys_are_unique_and_every_face_but_the_built_one_says_why_it_m
     assert {s.face for s in SCENARIOS} - {Face.BACKOFFICE_V2} <= set(PENDING_FACES)
 
 
-def test_back_office_scenarios_send_calls_the_server_accepts(container: Container, client: TestClient) -> None:
+def _loaded_world(container: Container) -> World:
     dataset = Dataset(DatasetSpec(events=1_000))
     load_dataset(container.engine, dataset)
     writers = tuple(dataset.users[:2])
@@ -31,7 +31,22 @@ def test_back_office_scenarios_send_calls_the_server_accepts(container: Containe
             )
             for w in writers
         }
-    world = World(dataset=dataset, tokens=tokens, writers=writers, own_events=own)
+    return World(dataset=dataset, tokens=tokens, writers=writers, own_events=own)
+
+
+def test_storage_floors_run_against_the_loaded_store(container: Container) -> None:
+    world = _loaded_world(container)
+    floors = [s for s in SCENARIOS if s.storage_floor is not None]
+    assert floors
+    for scenario in floors:
+        assert scenario.storage_floor is not None
+        op = scenario.storage_floor(world, container.engine)
+        for n in (0, 1):
+            op(n)  # raises if the bare SQL no longer fits the schema (a column became required, say)
+
+
+def test_back_office_scenarios_send_calls_the_server_accepts(container: Container, client: TestClient) -> None:
+    world = _loaded_world(container)
 
     for scenario in (s for s in SCENARIOS if s.face is Face.BACKOFFICE_V2):
         assert scenario.calls is not None
