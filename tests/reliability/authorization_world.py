@@ -37,6 +37,7 @@ from almanac.storage.engine import build_engine
 from almanac.storage.migrate import upgrade_to_head
 from almanac.storage.tables import Base
 from tests import databases
+from tests.conftest import UNLIMITED_RATES
 from tests.doubles import FakeClock
 
 EXO = "/rest/private/v1/calendar"
@@ -348,7 +349,8 @@ def _database(directory: Path, label: str) -> str:
 def build_world(directory: Path, label: str) -> Iterator[World]:
     """Build the world in a fresh store; yields it, then closes the container."""
     clock = FakeClock(NOW - timedelta(minutes=10))
-    settings = Settings(database_url=_database(directory, label))  # type: ignore[call-arg]
+    # Rate limits off, as for every test container: the matrix sends hundreds of requests a second.
+    settings = Settings(database_url=_database(directory, label), **UNLIMITED_RATES)  # type: ignore[arg-type]
     container = build_container(settings, clock=clock, passwords=Argon2PasswordHasher(time_cost=1, memory_cost=64))
     try:
         with TestClient(container.web_app(), raise_server_exceptions=False) as client:
