@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -10,7 +13,8 @@ from almanac.domain.changes import ChangeKind, UnknownSyncRevisionError
 from almanac.domain.errors import NotFoundError
 from almanac.domain.users import Principal
 from almanac.services.auth import authenticate
-from almanac.services.calendar_sync import changes_since, current_revision
+from almanac.services.calendar_sync import changes_since, current_revision, occurrences_by_object
+from tests.api.backoffice_v2.factories import event_body
 from tests.conftest import Account, MakeAccount
 
 EXO = "/rest/private/v1/calendar"
@@ -117,3 +121,28 @@ def test_unknown_revisions_and_unreadable_calendars_are_refused(
         changes_since(container.services, principal=principal, calendar_key=DEFAULT, revision=-1)
     with pytest.raises(NotFoundError):
         changes_since(container.services, principal=me(container, bob), calendar_key=DEFAULT, revision=0)
+
+
+def test_a_public_calendar_is_synced_and_windowed_by_anyone_who_may_read_it(
+    client: TestClient, container: Container, make_account: MakeAccount
+) -> None:
+    alice = make_account("alice")
+    stranger = me(container, make_account("bob"))
+    with container.services.uow() as uow:
+        calendar = uow.calendars.get_by_key(DEFAULT)
+        assert calendar is not None
+        uow.calendars.update(replace(calendar, public_url="/public"))
+        uow.commit()
+    assert client.post("/api/v2/calendars/events", headers=alice.headers, json=event_body()).status_code == 201
+    # The same rule as every CalDAV read of the calendar's objects: public means readable by anyone.
+    revision = current_revision(container.services, principal=stranger, calendar_key=DEFAULT)
+    assert revision > 0
+    assert changes_since(container.services, principal=stranger, calendar_key=DEFAULT, revision=0).changes
+    found = occurrences_by_object(
+        container.services,
+        principal=stranger,
+        calendar_key=DEFAULT,
+        window_start=datetime(2026, 3, 2, tzinfo=UTC),
+        window_end=datetime(2026, 3, 2, tzinfo=UTC) + timedelta(days=7),
+    )
+    assert len(found) == 1

@@ -1,6 +1,7 @@
 """What changed in a calendar since a revision (RFC 6578 sync-collection), and what a window holds per object.
 
-Both read one calendar the caller may view (NotFoundError otherwise, revealing
+Both read one calendar the caller may read (``calendar_objects.readable_calendar``, the rule of every CalDAV
+read: its viewers, and everyone when it is public; NotFoundError otherwise, revealing
 nothing) inside one unit of work. Changes come from the change log
 (``domain.changes``), so an incremental sync reads only what changed; windows
 come from ``services.occurrences``, the indexed query every face shares.
@@ -11,13 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from almanac.domain.calendars import Calendar
 from almanac.domain.changes import Change, UnknownSyncRevisionError
-from almanac.domain.errors import NotFoundError
-from almanac.domain.permissions import can_view_calendar
-from almanac.domain.ports import UnitOfWork
 from almanac.domain.series import EventOccurrence
 from almanac.domain.users import Principal
+from almanac.services.calendar_objects import readable_calendar
 from almanac.services.changelog import object_name_of
 from almanac.services.context import ServiceContext
 from almanac.services.occurrences import occurrences_reaching
@@ -34,7 +32,7 @@ class SyncDelta:
 def changes_since(ctx: ServiceContext, *, principal: Principal, calendar_key: str, revision: int) -> SyncDelta:
     """The changes after ``revision``; UnknownSyncRevisionError when the calendar never had that revision."""
     with ctx.uow(read_only=True) as uow:
-        calendar = _viewable(uow, principal, calendar_key)
+        calendar = readable_calendar(uow, principal, calendar_key)
         assert calendar.id is not None
         current = uow.changes.revision_of(calendar.id)
         if revision < 0 or revision > current:
@@ -45,7 +43,7 @@ def changes_since(ctx: ServiceContext, *, principal: Principal, calendar_key: st
 def current_revision(ctx: ServiceContext, *, principal: Principal, calendar_key: str) -> int:
     """The calendar's current revision (what an initial sync's token names)."""
     with ctx.uow(read_only=True) as uow:
-        calendar = _viewable(uow, principal, calendar_key)
+        calendar = readable_calendar(uow, principal, calendar_key)
         assert calendar.id is not None
         return uow.changes.revision_of(calendar.id)
 
@@ -58,7 +56,7 @@ def occurrences_by_object(
     Raises what ``occurrences_reaching`` raises for a bad or too broad window.
     """
     with ctx.uow(read_only=True) as uow:
-        calendar = _viewable(uow, principal, calendar_key)
+        calendar = readable_calendar(uow, principal, calendar_key)
         assert calendar.id is not None
         found: dict[str, list[EventOccurrence]] = {}
         names: dict[int, str] = {}
@@ -70,10 +68,3 @@ def occurrences_by_object(
                 names[key] = object_name_of(uow, event)
             found.setdefault(names[key], []).append(occurrence)
         return found
-
-
-def _viewable(uow: UnitOfWork, principal: Principal, calendar_key: str) -> Calendar:
-    calendar = uow.calendars.get_by_key(calendar_key)
-    if calendar is None or calendar.id is None or not can_view_calendar(principal, calendar):
-        raise NotFoundError(kind="calendar", id=calendar_key)
-    return calendar
