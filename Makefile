@@ -75,6 +75,8 @@ bench: $(BENCH_STAMP)
 
 ## Run caldav-server-tester against Almanac (fresh SQLite store, one user), Radicale and Xandikos, each on a
 ## free 127.0.0.1 port; print the verdict table and write bench/results/caldav-compat.json (≈ 4 min per server).
+## CALDAV_COMPAT_ARGS=--peer-verdicts=tests/data/caldav_peer_verdicts.json renews the record make test holds
+## Almanac's own verdict against (tests/dav/test_caldav_server_tester.py).
 caldav-compat: $(BENCH_STAMP)
 	$(BIN)/python -m bench.caldav_compat $(CALDAV_COMPAT_ARGS)
 

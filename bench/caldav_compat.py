@@ -7,12 +7,17 @@ once (`--format json`), and the servers are stopped. The script prints one
 Markdown table of every feature the tester reported for any server, and writes
 every server's raw answer to ``bench/results/caldav-compat.json`` (git-ignored;
 the table worth keeping is in README's CalDAV section). A run takes about four
-minutes per server, mostly the tester's own waits: it is not part of `make test`.
+minutes per server, mostly the tester's own waits. ``--peer-verdicts PATH``
+also writes the peers' verdicts in the shape of
+``tests/data/caldav_peer_verdicts.json``, the record `make test` holds
+Almanac's own verdict against (``tests/dav/test_caldav_server_tester.py``).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import importlib.metadata
 import json
 import shutil
 import subprocess
@@ -143,12 +148,28 @@ def table(verdicts: Sequence[Verdict]) -> str:
     return "\n".join(lines)
 
 
+def peer_record(verdicts: Sequence[Verdict]) -> dict[str, Any]:
+    """The peers' verdicts as the test keeps them: each feature the tester reported, with its support level
+    (features it did not report are as it expects by default), and the versions that produced them."""
+    return {
+        "recorded_on": datetime.date.today().isoformat(),
+        "caldav-server-tester": importlib.metadata.version("caldav-server-tester"),
+        "caldav": importlib.metadata.version("caldav"),
+        "peers": {
+            v.server: {name: str(found.get("support", "")) for name, found in sorted(v.features.items())}
+            for v in verdicts
+            if v.server != "almanac" and not v.error
+        },
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument(
         "--servers", default="almanac,radicale,xandikos", help="comma-separated: almanac, radicale, xandikos"
     )
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--peer-verdicts", type=Path, help="also write the peers' verdicts for the test to this file")
     args = parser.parse_args(argv)
     wanted = [name.strip() for name in args.servers.split(",") if name.strip()]
     peers = {spec.name: spec for spec in PEERS}
@@ -167,6 +188,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     raw = {v.server: {"features": v.features, "error": v.error} for v in verdicts}
     args.output.write_text(json.dumps(raw, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    if args.peer_verdicts is not None:
+        args.peer_verdicts.write_text(json.dumps(peer_record(verdicts), indent=2) + "\n", encoding="utf-8")
     print(table(verdicts))
     print(f"\nraw verdicts: {args.output}", file=sys.stderr)
     return 1 if any(v.error for v in verdicts if v.server == "almanac") else 0

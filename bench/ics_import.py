@@ -3,9 +3,11 @@
 The dataset's events (the same generator as every other scenario) are written
 as one VCALENDAR, each VTIMEZONE once, and imported into a fresh store by the
 command a user runs (`almanac import FILE --calendar ID`), as one all-or-nothing
-transaction. Reports seconds, events per second and the peak RSS of the
-import process, on SQLite and, when the run has a PostgreSQL server, on a
-scratch database there.
+transaction. The store holds the importer and the dataset's people, so
+attendees become participants (each reminded) as in a real calendar; the
+organizers, other people than the importer, are kept as written. Reports
+seconds, events per second and the peak RSS of the import process, on SQLite
+and, when the run has a PostgreSQL server, on a scratch database there.
 
     .venv/bin/python -m bench.ics_import [--events 100000]
 
@@ -23,9 +25,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.dataset import Dataset, DatasetSpec
+from almanac.storage.engine import build_engine
+from almanac.storage.tables import UserRow
+from bench.dataset import Dataset, DatasetSpec, UserSpec
 from bench.drivers import DriverReport, DriverRun
 from bench.ics_export import event_ics
+from bench.loader import CREATED_AT
 from bench.reminders import drop_postgres, scratch_postgres
 
 USERNAME = "importer"
@@ -34,7 +39,7 @@ CALENDAR = f"{USERNAME}-defaultCalendarId"
 
 def write_calendar_file(path: Path, events: int, seed: int) -> int:
     """One VCALENDAR with the first ``events`` events of the dataset (each VTIMEZONE once); returns the count."""
-    dataset = Dataset(DatasetSpec(events=events, seed=seed))
+    dataset = _dataset(events, seed)
     users = {u.id: u for u in dataset.users}
     zones: dict[str, bytes] = {}
     bodies: list[bytes] = []
@@ -56,15 +61,46 @@ def write_calendar_file(path: Path, events: int, seed: int) -> int:
     return len(bodies)
 
 
+def _dataset(events: int, seed: int) -> Dataset:
+    return Dataset(DatasetSpec(events=events, seed=seed))
+
+
+def add_people(database_url: str, people: list[UserSpec]) -> None:
+    """The dataset's people as users (ids given by the store), so that attendees' addresses are users'."""
+    engine = build_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                UserRow.metadata.tables[UserRow.__tablename__].insert(),
+                [
+                    {
+                        "username": u.username,
+                        "email": u.email,
+                        "email_key": u.email.casefold(),
+                        "display_name": u.display_name,
+                        "password_hash": None,
+                        "is_admin": False,
+                        "locale": "en",
+                        "tzid": u.tzid,
+                        "created_at": CREATED_AT,
+                    }
+                    for u in people
+                ],
+            )
+    finally:
+        engine.dispose()
+
+
 def _almanac(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "almanac.cli", "--database-url", database_url, *args]
     return subprocess.run(command, check=True, capture_output=True, text=True, env={**os.environ, "TQDM_DISABLE": "1"})
 
 
-def run(database_url: str, path: Path) -> dict[str, float]:
-    """A fresh store with one user, then the timed import; the store must be empty before."""
+def run(database_url: str, path: Path, people: list[UserSpec]) -> dict[str, float]:
+    """A fresh store with the importer and ``people``, then the timed import; the store must be empty before."""
     _almanac(database_url, "migrate")
     _almanac(database_url, "user", "add", USERNAME, "--email", "importer@bench.example")
+    add_people(database_url, people)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = _almanac(database_url, "import", str(path), "--calendar", CALENDAR)
@@ -84,11 +120,12 @@ def measure(events: int, seed: int, *, workdir: Path, postgres: str | None) -> l
     path = workdir / f"import-{events}.ics"
     count = write_calendar_file(path, events, seed)
     print(f"ics-import: wrote {count:,} events ({path.stat().st_size / 1e6:.0f} MB) to {path}", file=sys.stderr)
-    rows = [("sqlite", count, run(f"sqlite:///{workdir / 'import.db'}", path))]
+    people = _dataset(events, seed).users
+    rows = [("sqlite", count, run(f"sqlite:///{workdir / 'import.db'}", path, people))]
     if postgres:
         url, name = scratch_postgres(postgres)
         try:
-            rows.append(("postgresql", count, run(url, path)))
+            rows.append(("postgresql", count, run(url, path, people)))
         finally:
             drop_postgres(postgres, name)
     return rows

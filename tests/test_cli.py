@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from almanac.bootstrap import build_container
 from almanac.cli import main
+from almanac.config import Settings
+from almanac.domain.changes import ChangeKind
+from tests.doubles import FakeClock
 
 
 def run(database_url: str, *args: str) -> int:
@@ -63,3 +69,26 @@ def test_errors_print_one_clear_line_and_exit_non_zero(
     assert captured.out == ""
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("almanac: error: ") and message in lines[0]
+
+
+def test_changes_prune_removes_tombstones_past_the_retention(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(database_url, "user", "add", "alice", "--email", "alice@example.com", "--password", "pw") == 0
+    # Tombstones written long ago (the command itself reads the real clock).
+    container = build_container(Settings(database_url=database_url), clock=FakeClock(datetime(2000, 1, 1, tzinfo=UTC)))
+    try:
+        with container.services.uow() as uow:
+            calendar = uow.calendars.get_by_key("alice-defaultCalendarId")
+            assert calendar is not None and calendar.id is not None
+            calendar_id = calendar.id
+            uow.changes.record(calendar_id, "a.ics", ChangeKind.DELETED, container.services.clock.now())
+            uow.changes.record(calendar_id, "b.ics", ChangeKind.DELETED, container.services.clock.now())
+            uow.commit()
+    finally:
+        container.close()
+    capsys.readouterr()
+    assert run(database_url, "changes", "prune") == 0
+    assert "pruned 2 tombstones older than 30 days from 1 calendars" in capsys.readouterr().err
+    assert run(database_url, "changes", "prune") == 0
+    assert "pruned 0 tombstones" in capsys.readouterr().err

@@ -28,7 +28,14 @@ from almanac.notify.popup import PopupChannel
 from almanac.notify.smtp import SmtpChannel, SmtpSettings
 from almanac.notify.webhook import WebhookChannel
 from almanac.passwords import Argon2PasswordHasher
-from almanac.services.context import InvitationPolicy, PeoplePolicy, ServiceContext, SigninPolicy, TokenPolicy
+from almanac.services.context import (
+    InvitationPolicy,
+    PeoplePolicy,
+    ServiceContext,
+    SigninPolicy,
+    SyncPolicy,
+    TokenPolicy,
+)
 from almanac.storage.engine import build_engine
 from almanac.storage.migrate import upgrade_to_head
 from almanac.storage.unit_of_work import SqlUnitOfWorkFactory
@@ -144,6 +151,9 @@ def build_container(
         ),
         window_max_events=settings.window_max_events,
         idempotency_ttl=timedelta(hours=settings.idempotency_ttl_hours),
+        sync=SyncPolicy(
+            retention=timedelta(days=settings.sync_token_retention_days), max_results=settings.dav_sync_max_results
+        ),
         calendar_codec=ICalendarCodec(cache_size=settings.calendar_object_cache_size),
         tokens=TokenPolicy(
             access_ttl=timedelta(seconds=settings.access_token_ttl),

@@ -1,5 +1,5 @@
-"""The ``almanac`` command: serve, migrate, account administration and iCalendar import. No logic of its
-own: it parses arguments, builds the container and calls services."""
+"""The ``almanac`` command: serve, migrate, account administration, iCalendar import and change-log pruning.
+No logic of its own: it parses arguments, builds the container and calls services."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ from almanac.bootstrap import Container, build_container
 from almanac.config import Settings
 from almanac.domain.calendar_data import CalendarDataError
 from almanac.domain.errors import AlmanacError, InvalidInputError
-from almanac.services import accounts, auth, calendar_objects
+from almanac.services import accounts, auth, calendar_imports
+from almanac.services.change_retention import prune_change_logs
 
 if TYPE_CHECKING:
     import uvicorn
@@ -74,6 +75,15 @@ def _parser() -> argparse.ArgumentParser:
     token = commands.add_parser("token", help="manage API tokens").add_subparsers(dest="action", required=True)
     token_issue = token.add_parser("issue", help="print a new bearer token for a user")
     token_issue.add_argument("username")
+
+    changes = commands.add_parser("changes", help="the CalDAV change log behind sync tokens").add_subparsers(
+        dest="action", required=True
+    )
+    changes.add_parser(
+        "prune",
+        help="remove tombstones older than $ALMANAC_SYNC_TOKEN_RETENTION_DAYS (the worker does it hourly); "
+        "sync tokens from before them then expire",
+    )
 
     ics = commands.add_parser("import", help="import an iCalendar (.ics) file into a calendar, matched by UID")
     ics.add_argument("file", type=Path, help="the .ics file")
@@ -224,7 +234,7 @@ def _import(container: Container, args: argparse.Namespace) -> int:
     except OSError as exc:
         return _fail(f"cannot read {args.file}: {exc.strerror or exc}")
     services = container.services
-    principal = calendar_objects.importer_principal(services, calendar_key=args.calendar, username=args.username)
+    principal = calendar_imports.importer_principal(services, calendar_key=args.calendar, username=args.username)
     # On stderr, and only on a terminal: stdout stays clean and logs get no control characters.
     with tqdm(desc=f"importing {args.file.name}", unit=" objects", file=sys.stderr, disable=None) as bar:
 
@@ -232,7 +242,7 @@ def _import(container: Container, args: argparse.Namespace) -> int:
             bar.total = total
             bar.update(done - bar.n)
 
-        report = calendar_objects.import_objects(
+        report = calendar_imports.import_objects(
             services, principal=principal, calendar_key=args.calendar, data=data, progress=progress
         )
     for skipped in report.skipped:
@@ -246,11 +256,23 @@ def _import(container: Container, args: argparse.Namespace) -> int:
     return 0
 
 
+def _changes_prune(container: Container, args: argparse.Namespace) -> int:
+    report = prune_change_logs(container.services)
+    days = container.settings.sync_token_retention_days
+    print(
+        f"pruned {report.tombstones} tombstones older than {days} days from {report.calendars} calendars"
+        + (f" ({report.busy} busy calendars left for the next run)" if report.busy else ""),
+        file=sys.stderr,
+    )
+    return 0
+
+
 _HANDLERS: dict[tuple[str, str], Callable[[Container, argparse.Namespace], int]] = {
     ("user", "add"): _user_add,
     ("group", "add"): _group_add,
     ("group", "add-member"): _group_add_member,
     ("token", "issue"): _token_issue,
+    ("changes", "prune"): _changes_prune,
     ("import", ""): _import,
 }
 

@@ -81,6 +81,13 @@ class Settings(BaseSettings):
     # the cache is keyed by content, so it is never stale). 0 turns it off; ~3 KB an object.
     calendar_object_cache_size: Annotated[int, Field(ge=0, le=1_000_000)] = 5_000
 
+    # CalDAV sync (RFC 6578): days a deleted object's tombstone stays in the change log, so clients syncing
+    # within them learn of the deletion; older ones are pruned (worker, `almanac changes prune`) and a sync
+    # token from before them is refused with DAV:valid-sync-token (the client syncs from scratch). And the most
+    # results one sync-collection answers when the client sends DAV:limit (a larger limit is clamped to it).
+    sync_token_retention_days: Annotated[int, Field(gt=0, le=3650)] = 30
+    dav_sync_max_results: Annotated[int, Field(gt=0, le=100_000)] = 1000
+
     # Back Office v2 list paging.
     v2_default_limit: PositiveInt = 10
     v2_max_limit: PositiveInt = 100

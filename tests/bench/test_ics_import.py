@@ -7,7 +7,7 @@ from pathlib import Path
 import icalendar
 
 from almanac.bootstrap import Container
-from almanac.services import calendar_objects
+from almanac.services import calendar_imports
 from almanac.services.auth import principal_of
 from bench.dataset import Dataset, DatasetSpec
 from bench.ics_import import write_calendar_file
@@ -33,7 +33,7 @@ def test_almanac_imports_the_whole_file(tmp_path: Path, container: Container, ma
     with container.services.uow() as uow:
         principal = principal_of(uow, user)
 
-    report = calendar_objects.import_objects(
+    report = calendar_imports.import_objects(
         container.services, principal=principal, calendar_key="importer-defaultCalendarId", data=path.read_bytes()
     )
 

@@ -46,7 +46,7 @@ def _uids(found: list[caldav.CalendarObjectResource]) -> list[str]:
 def test_calendars_offer_tasks_and_a_client_saves_lists_completes_and_deletes_them(
     calendar: caldav.Calendar, client: TestClient, alice: Account
 ) -> None:
-    assert set(calendar.get_supported_components()) == {"VEVENT", "VTODO"}
+    assert set(calendar.get_supported_components()) == {"VEVENT", "VTODO", "VJOURNAL"}
     calendar.save_todo(
         summary="Buy milk",
         uid="milk@example.com",

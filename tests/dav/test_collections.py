@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from almanac.bootstrap import Container
+from almanac.domain.calendars import DEFAULT_COLOR
 from almanac.domain.users import Principal
 from almanac.services import accounts
 from almanac.services.auth import authenticate, authenticate_password
@@ -46,19 +47,19 @@ def test_mkcalendar_creates_a_calendar_with_its_properties(
     assert "/dav/calendars/alice/work/" in texts(home, "//d:response/d:href")
 
 
-def test_mkcalendar_refuses_an_existing_name_and_journal_only_calendars(dav: Dav, make_account: MakeAccount) -> None:
+def test_mkcalendar_refuses_an_existing_name_and_free_busy_only_calendars(dav: Dav, make_account: MakeAccount) -> None:
     make_account("alice")
     assert dav("MKCALENDAR", "/dav/calendars/alice/work/", "alice").status_code == 201
     again = dav("MKCALENDAR", "/dav/calendars/alice/work/", "alice")
     assert again.status_code == 405
     assert xml(again).xpath("/d:error/d:resource-must-be-null", namespaces=NS)
-    journal = MK.format(
-        props='<c:supported-calendar-component-set><c:comp name="VJOURNAL"/></c:supported-calendar-component-set>'
+    free_busy = MK.format(
+        props='<c:supported-calendar-component-set><c:comp name="VFREEBUSY"/></c:supported-calendar-component-set>'
     )
-    refused = dav("MKCALENDAR", "/dav/calendars/alice/notes/", "alice", journal)
+    refused = dav("MKCALENDAR", "/dav/calendars/alice/busy/", "alice", free_busy)
     assert refused.status_code == 403
     assert xml(refused).xpath("/d:error/c:supported-calendar-component", namespaces=NS)
-    assert dav("PROPFIND", "/dav/calendars/alice/notes/", "alice", Depth="0").status_code == 404
+    assert dav("PROPFIND", "/dav/calendars/alice/busy/", "alice", Depth="0").status_code == 404
 
 
 def test_mkcalendar_of_a_task_list_stores_tasks_only(dav: Dav, make_account: MakeAccount) -> None:
@@ -90,7 +91,7 @@ def test_mkcalendar_of_a_task_list_stores_tasks_only(dav: Dav, make_account: Mak
         Depth="0",
     )
     names = xml(default).xpath("//c:supported-calendar-component-set/c:comp/@name", namespaces=NS)
-    assert [str(name) for name in names] == ["VEVENT", "VTODO"]
+    assert [str(name) for name in names] == ["VEVENT", "VTODO", "VJOURNAL"]
 
 
 def test_mkcalendar_outside_ones_own_home_is_refused(dav: Dav, make_account: MakeAccount) -> None:
@@ -138,12 +139,46 @@ def test_proppatch_is_all_or_nothing(dav: Dav, container: Container, make_accoun
     assert texts(response, "//d:propstat[d:prop/*[local-name()='unknown']]/d:status") == ["HTTP/1.1 403 Forbidden"]
     assert texts(response, "//d:propstat[d:prop/d:displayname]/d:status") == ["HTTP/1.1 424 Failed Dependency"]
     bad_color = dav(
-        "PROPPATCH", "/dav/calendars/alice/work/", "alice", proppatch("<i:calendar-color>blue</i:calendar-color>")
+        "PROPPATCH",
+        "/dav/calendars/alice/work/",
+        "alice",
+        proppatch("<d:displayname>Job</d:displayname><i:calendar-color>bluish</i:calendar-color>"),
     )
     assert texts(bad_color, "//d:propstat/d:status") == ["HTTP/1.1 409 Conflict"]
     calendar = get_calendar(container.services, principal=principal(container, "alice"), calendar_key="work").calendar
     assert calendar.name == "calendar"
-    assert calendar.color != "blue"
+    assert calendar.color != "bluish"
+
+
+def test_a_colour_set_by_css_name_is_stored_and_read_back_as_hex(
+    dav: Dav, container: Container, make_account: MakeAccount
+) -> None:
+    make_account("alice")
+    dav("MKCALENDAR", "/dav/calendars/alice/work/", "alice")
+    for name, expected in (("blue", "#0000FF"), ("RebeccaPurple", "#663399"), (" green ", "#008000")):
+        response = dav(
+            "PROPPATCH",
+            "/dav/calendars/alice/work/",
+            "alice",
+            proppatch(f"<i:calendar-color>{name}</i:calendar-color>"),
+        )
+        assert texts(response, "//d:propstat/d:status") == ["HTTP/1.1 200 OK"]
+        read = dav("PROPFIND", "/dav/calendars/alice/work/", "alice", propfind_body("ical:calendar-color"), Depth="0")
+        assert texts(read, "//ical:calendar-color") == [expected]
+
+
+def test_an_empty_colour_clears_it_back_to_the_default(
+    dav: Dav, container: Container, make_account: MakeAccount
+) -> None:
+    make_account("alice")
+    dav("MKCALENDAR", "/dav/calendars/alice/work/", "alice")
+    dav("PROPPATCH", "/dav/calendars/alice/work/", "alice", proppatch("<i:calendar-color>#123456</i:calendar-color>"))
+    cleared = dav(
+        "PROPPATCH", "/dav/calendars/alice/work/", "alice", proppatch("<i:calendar-color></i:calendar-color>")
+    )
+    assert texts(cleared, "//d:propstat/d:status") == ["HTTP/1.1 200 OK"]
+    calendar = get_calendar(container.services, principal=principal(container, "alice"), calendar_key="work").calendar
+    assert calendar.color == DEFAULT_COLOR
 
 
 def test_delete_removes_a_calendar_but_never_the_default_one(dav: Dav, make_account: MakeAccount) -> None:

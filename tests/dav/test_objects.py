@@ -67,10 +67,10 @@ def test_if_none_match_star_refuses_to_overwrite(dav: Dav, alice: None) -> None:
     ("body", "condition"),
     [
         ("this is not iCalendar", "valid-calendar-data"),
-        (event().replace("VEVENT", "VJOURNAL"), "supported-calendar-component"),
+        (event().replace("VEVENT", "VFREEBUSY"), "valid-calendar-data"),
         (event(extra="RRULE:FREQ=SECONDLY\r\n"), "valid-calendar-object-resource"),
     ],
-    ids=["garbage", "journal", "too-frequent"],
+    ids=["garbage", "free-busy", "too-frequent"],
 )
 def test_broken_objects_name_the_rfc_precondition(dav: Dav, alice: None, body: str, condition: str) -> None:
     response = put(dav, "bad.ics", body)

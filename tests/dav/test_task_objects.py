@@ -4,11 +4,12 @@ sync-collection."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from icalendar import Todo
 
+from almanac.bootstrap import Container
 from almanac.dav.filters import TimeRange, todo_overlaps
 from tests.conftest import MakeAccount
 from tests.dav.conftest import NS, Dav, texts, xml
@@ -179,3 +180,29 @@ def test_open_time_ranges_on_recurring_tasks_are_answered(dav: Dav, alice: None)
     assert query(dav, only_end) == ["daily.ics"]
     assert query(dav, only_start) == ["daily.ics"]
     assert query(dav, before) == []
+
+
+def _alarm(trigger: str) -> str:
+    return f"BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:Chore\r\n{trigger}\r\nEND:VALARM\r\n"
+
+
+def test_a_task_without_a_start_counts_its_alarms_back_from_due(dav: Dav, alice: None, container: Container) -> None:
+    # RFC 5545 §3.8.6.3: a relative trigger of a VTODO without DTSTART is RELATED=END; it is what the task's
+    # reminder counts back from (domain.task_reminders), so it is modelled and written back that way.
+    assert (
+        put(dav, "due.ics", todo(lines="DUE:20260310T120000Z\r\n" + _alarm("TRIGGER;RELATED=END:-PT30M"))).status_code
+        == 201
+    )
+    started = "DTSTART:20260309T120000Z\r\nDUE:20260310T120000Z\r\n" + _alarm("TRIGGER;RELATED=END:-PT30M")
+    assert put(dav, "started.ics", todo(uid="started@example.com", lines=started)).status_code == 201
+    with container.services.uow(read_only=True) as uow:
+        calendar = uow.calendars.get_by_key("alice-defaultCalendarId")
+        assert calendar is not None and calendar.id is not None
+        due = uow.tasks.get_by_dav_name(calendar.id, "due.ics")
+        kept = uow.tasks.get_by_dav_name(calendar.id, "started.ics")
+    assert due is not None and [r.before for r in due.reminders] == [timedelta(minutes=30)]
+    # With a start, an alarm related to DUE is not one Almanac models: it is kept verbatim, not delivered.
+    assert kept is not None and kept.reminders == [] and "RELATED=END" in (kept.extra_properties or "")
+    written = dav("GET", CAL + "due.ics", "alice").text
+    assert "TRIGGER;RELATED=END:-PT30M" in written
+    assert "TRIGGER;RELATED=END:-PT30M" in dav("GET", CAL + "started.ics", "alice").text

@@ -50,6 +50,8 @@ def event_of(uid: str, parsed: ParsedComponent, *, revision: int = 1) -> Event:
             if a.email in by_email
         ],
         extra_properties=extra_of(parsed),
+        end_form=parsed.end_form,
+        class_stated=parsed.class_stated,
         created_at=CREATED,
         updated_at=CREATED,
         revision=revision,

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from almanac.bootstrap import Container
-from almanac.domain.calendar_data import CalendarDataError, ComponentKind, UidConflictError, UnsupportedComponentError
+from almanac.domain.calendar_data import CalendarDataError, ComponentKind, UidConflictError
 from almanac.domain.errors import NotFoundError, PermissionDeniedError, PreconditionFailedError
 from almanac.domain.preconditions import IfMatch
 from almanac.domain.users import Principal
+from almanac.services import calendar_imports, calendars
 from almanac.services import calendar_objects as objects
-from almanac.services import calendars
 from almanac.services.auth import principal_of
 from almanac.services.calendars import CalendarDraft
 from tests.conftest import MakeAccount
@@ -114,11 +114,17 @@ def test_a_uid_names_one_object_per_calendar(container: Container, alice: Princi
         )
 
 
-def test_journals_are_refused_and_rule_breaks_name_the_line(container: Container, alice: Principal) -> None:
+def test_journals_are_kept_as_written_and_rule_breaks_name_the_line(container: Container, alice: Principal) -> None:
     ctx = container.services
     journal = "BEGIN:VCALENDAR\r\nBEGIN:VJOURNAL\r\nUID:t\r\nEND:VJOURNAL\r\nEND:VCALENDAR\r\n"
-    with pytest.raises(UnsupportedComponentError):
-        objects.put_object(ctx, principal=alice, calendar_key=CAL, name="t.ics", data=journal.encode())
+    stored, created = objects.put_object(ctx, principal=alice, calendar_key=CAL, name="t.ics", data=journal.encode())
+    assert created and stored.data == journal.encode()
+    assert objects.get_object(ctx, principal=alice, calendar_key=CAL, name="t.ics").data == journal.encode()
+    with pytest.raises(UidConflictError):  # one UID per calendar, whatever the component
+        objects.put_object(
+            ctx, principal=alice, calendar_key=CAL, name="e.ics", data=SERIES.replace("series@t", "t").encode()
+        )
+    objects.delete_object(ctx, principal=alice, calendar_key=CAL, name="t.ics")
     too_long = SERIES.replace("SUMMARY:Stand-up (late)", "SUMMARY:" + "x" * 1001)
     with pytest.raises(CalendarDataError) as caught:
         objects.put_object(ctx, principal=alice, calendar_key=CAL, name="a.ics", data=too_long.encode())
@@ -150,17 +156,19 @@ def test_an_import_is_all_or_nothing_and_reports_what_it_did(container: Containe
     single = "BEGIN:VEVENT\r\nUID:one@t\r\nDTSTART:20260110T100000Z\r\nSUMMARY:One\r\nEND:VEVENT\r\n"
     data = SERIES.replace("END:VCALENDAR", todo + journal + single + "END:VCALENDAR")
     seen: list[tuple[int, int]] = []
-    report = objects.import_objects(
+    report = calendar_imports.import_objects(
         ctx, principal=alice, calendar_key=CAL, data=data.encode(), progress=lambda d, t: seen.append((d, t))
     )
     assert (report.created, report.updated, report.unchanged) == (["series@t", "task@t", "one@t"], [], [])
     assert [(s.uid, s.kind) for s in report.skipped] == [("note@t", ComponentKind.JOURNAL)]
     assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
-    again = objects.import_objects(ctx, principal=alice, calendar_key=CAL, data=data.replace("One", "Uno").encode())
+    again = calendar_imports.import_objects(
+        ctx, principal=alice, calendar_key=CAL, data=data.replace("One", "Uno").encode()
+    )
     assert (again.created, again.updated, again.unchanged) == ([], ["one@t"], ["series@t", "task@t"])
     broken = data.replace("SUMMARY:Uno", "SUMMARY:Dos").replace("DTSTART:20260110T100000Z", "DTSTART:soon")
     with pytest.raises(CalendarDataError):
-        objects.import_objects(ctx, principal=alice, calendar_key=CAL, data=broken.encode())
+        calendar_imports.import_objects(ctx, principal=alice, calendar_key=CAL, data=broken.encode())
     stored = objects.list_objects(ctx, principal=alice, calendar_key=CAL)
     assert [o.uid for o in stored if o.component == "VTODO"] == ["task@t"]
     names = sorted(o.master.summary for o in stored if isinstance(o, objects.CalendarObject))

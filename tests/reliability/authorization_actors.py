@@ -9,14 +9,21 @@ written once below, each citing the README paragraph it mirrors.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
+from almanac.domain.attachments import Upload, can_use_upload
 from almanac.domain.calendars import Calendar
+from almanac.domain.categories import find_category
+from almanac.domain.deliveries import Delivery, can_dismiss_popup
 from almanac.domain.events import Event
+from almanac.domain.feeds import Feed, can_see_feed
+from almanac.domain.invitations import AnswerLinkError, verify_answer_token
 from almanac.domain.permissions import (
     can_edit_calendar,
     can_edit_event,
     can_manage_calendar,
+    can_read_calendar,
     can_read_event,
     can_view_calendar,
 )
@@ -25,7 +32,18 @@ from almanac.domain.tasks import Task, can_read_task
 from almanac.domain.users import Principal
 from almanac.domain.webhooks import Webhook, can_manage_webhook
 
-__all__ = ["Calendar", "Event", "Task", "can_manage_webhook", "can_read_event", "can_read_task"]
+__all__ = [
+    "Calendar",
+    "Delivery",
+    "Event",
+    "Feed",
+    "Task",
+    "Upload",
+    "can_manage_webhook",
+    "can_read_calendar",
+    "can_read_event",
+    "can_read_task",
+]
 
 
 class Credentials(StrEnum):
@@ -135,8 +153,46 @@ def change_dav_object(p: Principal, calendar: Calendar, event: Event) -> Outcome
     return add_to_calendar(p, calendar)
 
 
+def move_event(p: Principal, source: Calendar, event: Event, target: Calendar) -> Outcome:
+    """Moving an event to another calendar (eXo ``PUT /events/{id}`` with ``calendarId``, spec §2.4): the right
+    to change it where it is and the right to add to where it goes; into its own calendar, a plain change."""
+    return decide(can_read_event(p, source, event), can_edit_event(p, source, event) and can_edit_calendar(p, target))
+
+
 def manage_webhook(p: Principal, webhook: Webhook) -> Outcome:
     return decide(False, can_manage_webhook(p, webhook))
+
+
+def see_feed(p: Principal, feed: Feed) -> Outcome:
+    return decide(False, can_see_feed(p, feed))
+
+
+def use_upload(p: Principal, upload: Upload, now: datetime) -> Outcome:
+    return decide(False, can_use_upload(p, upload, now=now))
+
+
+def dismiss_popup(p: Principal, delivery: Delivery) -> Outcome:
+    return decide(False, can_dismiss_popup(p, delivery))
+
+
+def see_category(p: Principal, key: str) -> Outcome:
+    """Every user has the built-in categories (``domain.categories``); nobody has any other."""
+    return decide(False, find_category(key) is not None)
+
+
+def anyone_signed_in(p: Principal, key: str) -> Outcome:
+    """What every signed-in user may do on their own account (upload, create a webhook or a feed)."""
+    return Outcome.ALLOWED
+
+
+def answer_link_accepted(secret: str, token: str, invitation: str, now: datetime) -> bool:
+    """An answer link works when the server signed it for this very invitation and it has not expired
+    (``domain.invitations.verify_answer_token``); whoever follows it, signed in or not."""
+    try:
+        verify_answer_token(secret, token, invitation=invitation, now=now)
+    except AnswerLinkError:
+        return False
+    return True
 
 
 def see_invitation(p: Principal, calendar: Calendar, event: Event, invitee_id: int) -> Outcome:
@@ -174,3 +230,13 @@ def in_calendar_home(p: Principal, calendar: Calendar) -> bool:
 def popup_recipient(p: Principal, event: Event) -> bool:
     """Popups go to the event's participants, or its author when it has none (README "Due popup reminders")."""
     return event.has_participant(p.user_id) if event.participants else event.author_id == p.user_id
+
+
+def in_own_events(p: Principal, calendar: Calendar) -> bool:
+    """eXo ``GET /events`` (spec §5.3.1): the events of the caller's own personal calendars and of their groups'."""
+    return calendar_kind(p, calendar) in (CalendarKind.PERSONAL, CalendarKind.GROUP)
+
+
+def feed_lists(p: Principal, calendar: Calendar) -> bool:
+    """What a feed of the caller lists and its RSS holds: the calendars they may read as a whole, now."""
+    return can_read_calendar(p, calendar)

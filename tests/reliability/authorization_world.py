@@ -4,7 +4,9 @@ alice owns four calendars: her personal default one (``personal``), one shared w
 ed (edit) (``shared``), a public one (``public``), and a group calendar of ``/team`` (``group``: alice
 is its manager, who may edit; tom a member, who may view). Each holds one event; pat is a participant
 of the personal and group events. The shared calendar also holds a task and an event attachment; alice
-has a webhook, and the personal event a popup reminder that is due (pat's and alice's).
+has a webhook, a feed of all four calendars and a pending upload, and the personal event a popup
+reminder that is due (pat's: the event's participant is its recipient). Answer links of invitation
+mails are signed with ``LINK_SECRET``.
 
 The store is its own database (a SQLite copy of the migrated template, or a PostgreSQL database of its
 own), so tests of other modules running on the same pytest-xdist worker never empty it under us.
@@ -24,12 +26,15 @@ from sqlalchemy import select
 
 from almanac.bootstrap import Container, build_container
 from almanac.config import Settings
+from almanac.domain.attachments import Upload
 from almanac.domain.calendars import Calendar
+from almanac.domain.deliveries import Delivery
 from almanac.domain.events import Event
+from almanac.domain.feeds import Feed
 from almanac.domain.ports import UnitOfWork
 from almanac.domain.queries import PageRequest
 from almanac.domain.tasks import Task
-from almanac.domain.users import Principal
+from almanac.domain.users import Principal, User
 from almanac.domain.webhooks import Webhook
 from almanac.passwords import Argon2PasswordHasher
 from almanac.services import accounts, auth
@@ -50,6 +55,9 @@ DAV = "/dav"
 NOW = FakeClock().now() + timedelta(minutes=10)
 EVENT_START = NOW + timedelta(minutes=10)
 POPUP = [{"reminderType": "popup", "alarmBefore": 15}]
+#: The key answer links are signed with (``ALMANAC_SECRET_KEY``).
+LINK_SECRET = "authorization-matrix-link-secret-0123456789"
+FEED = "Alice_feed"
 
 #: The users, and the group calendar's group. alice owns everything; root is an administrator.
 USERS = ("alice", "tom", "vera", "ed", "pat", "stan", "root", "eve", "rex")
@@ -75,8 +83,12 @@ WATCHED_TABLES = (
     "webhooks",
     "feeds",
     "feed_calendars",
+    "uploads",
+    "deliveries",
 )
 PARTICIPANTS = {"personal": ["pat"], "shared": [], "public": [], "group": ["pat"]}
+#: Categories are everyone's built-ins: one to read.
+CATEGORIES = {"meeting": "defaultEventCategoryIdMeeting"}
 
 
 @dataclass
@@ -92,6 +104,9 @@ class World:
     attachment: str = ""
     webhook: int = 0
     private_feed: str = ""
+    feed: str = FEED
+    upload: str = ""
+    popup: str = ""
     #: calendars made as fresh copies for allowed writes (deleted again by ``prune`` where allowed)
     extra_calendars: list[str] = field(default_factory=list)
     counter: int = 0
@@ -165,6 +180,46 @@ class World:
             assert webhook is not None
             return webhook
 
+    def users(self) -> dict[str, User]:
+        """Every user of the world by username."""
+        with self.container.services.uow() as uow:
+            found = {name: uow.users.get_by_username(name) for name in USERS}
+        return {name: user for name, user in found.items() if user is not None}
+
+    def stored_feed(self, title: str) -> Feed:
+        """alice's feed of that title (the world's feeds are alice's)."""
+        owner = self.principal("alice").user_id  # before the unit of work: one at a time on SQLite
+        with self.container.services.uow() as uow:
+            feed = uow.feeds.get(owner, title)
+            assert feed is not None, title
+            return feed
+
+    def stored_upload(self, key: str) -> Upload:
+        with self.container.services.uow() as uow:
+            upload = uow.uploads.get_by_key(key)
+            assert upload is not None, key
+            return upload
+
+    def stored_delivery(self, delivery_id: str) -> Delivery:
+        with self.container.services.uow() as uow:
+            delivery = uow.deliveries.get(delivery_id)
+            assert delivery is not None, delivery_id
+            return delivery
+
+    def all_feeds(self) -> list[Feed]:
+        owners = [self.principal(username).user_id for username in USERS]
+        with self.container.services.uow() as uow:
+            return [f for owner in owners for f in uow.feeds.list_owned(owner, PageRequest(0, 10_000)).items]
+
+    def popup_of(self, event_key: str, username: str) -> str:
+        """The id of ``username``'s due popup of an event."""
+        recipient = self.principal(username).user_id
+        with self.container.services.uow() as uow:
+            event = uow.events.get_by_key(event_key)
+            assert event is not None
+            due = uow.deliveries.due_popups(recipient, now=self.clock.now(), since=self.clock.now() - timedelta(days=1))
+            return next(d.id for d in due if d.event_id == event.id)
+
     def dav_address(self, key: str) -> tuple[str, str, str]:
         """(calendar key, resource name, UID) of an event; an unknown key: names nothing."""
         event = self.event(key)
@@ -220,6 +275,10 @@ class World:
         with self.container.services.uow() as uow:
             return uow.webhooks.list_owned(owner_id=None, offset=0, limit=10_000)
 
+    def all_uploads(self) -> list[str]:
+        with self.container.engine.connect() as connection:
+            return list(connection.execute(select(Base.metadata.tables["uploads"].c.key)).scalars())
+
     def snapshot(self) -> list[tuple[str, list[tuple[object, ...]]]]:
         """Every row a request could change (calendars and their sharing, events, participants, reminders,
         tasks, files, webhooks), read straight from the tables: a refused write must leave all of them."""
@@ -243,6 +302,16 @@ class World:
             return self.task
         if kind == "attachment":
             return self.attachment
+        if kind == "feed":
+            return self.feed
+        if kind == "upload":
+            return self.upload
+        if kind == "popup":
+            return self.popup
+        if kind == "category":
+            return CATEGORIES[target]
+        if kind == "account":
+            return target
         return str(self.webhook)
 
     def fresh(self, kind: str, target: str) -> str:
@@ -267,6 +336,14 @@ class World:
             return self.create_task(target)
         if kind == "attachment":
             return self.attach(self.create_event(target))
+        if kind == "feed":
+            return self.create_feed(f"Copy_{self.next_number()}")
+        if kind == "upload":
+            return self.stage_upload()
+        if kind == "popup":
+            return self.popup_of(self.create_event("personal", participants=["pat"], reminder=POPUP), "pat")
+        if kind in ("category", "account"):
+            return self.key_of(kind, target)
         return str(self.create_webhook())
 
     def prune(self) -> None:
@@ -287,6 +364,18 @@ class World:
         for webhook in self.all_webhooks():
             if webhook.id != self.webhook:
                 self.client.delete(f"{BO}/webhooks/{webhook.id}", headers=root)
+        for feed in self.all_feeds():
+            if feed.title != self.feed and feed.id is not None:
+                with self.container.services.uow() as uow:
+                    uow.feeds.delete(feed.id)
+                    uow.commit()
+        for upload in self.all_uploads():
+            if upload != self.upload:
+                with self.container.services.uow() as uow:
+                    stored = uow.uploads.get_by_key(upload)
+                    if stored is not None and stored.id is not None:
+                        uow.uploads.delete(stored.id)
+                        uow.commit()
         for key in list(self.extra_calendars):
             self.exo("DELETE", f"/calendars/{key}", "alice")
         existing = {c.key for c in self.all_calendars()}
@@ -326,6 +415,20 @@ class World:
         attachment: str = listed.json()["data"][-1]["id"]
         return attachment
 
+    def create_feed(self, title: str, *, owner: str = "alice") -> str:
+        """A feed of ``owner`` listing every world calendar (alice may read them all)."""
+        body = {"name": title, "calendarIds": [self.calendars[name] for name in CALENDAR_NAMES]}
+        response = self.exo("POST", "/feeds", owner, json=body)
+        assert response.status_code == 201, response.text
+        return title
+
+    def stage_upload(self, *, owner: str = "alice") -> str:
+        files = [("file", ("agenda.txt", b"agenda", "text/plain"))]
+        response = self.exo("POST", "/uploads", owner, files=files)
+        assert response.status_code == 201, response.text
+        key: str = response.json()["data"][0]["id"]
+        return key
+
     def create_webhook(self, *, owner: str = "alice") -> int:
         body = {"url": "https://hooks.example.com/almanac", "eventTypes": ["event.created"]}
         response = self.client.post(f"{BO}/webhooks", json=body, headers=self.bearer(owner))
@@ -350,7 +453,11 @@ def build_world(directory: Path, label: str) -> Iterator[World]:
     """Build the world in a fresh store; yields it, then closes the container."""
     clock = FakeClock(NOW - timedelta(minutes=10))
     # Rate limits off, as for every test container: the matrix sends hundreds of requests a second.
-    settings = Settings(database_url=_database(directory, label), **UNLIMITED_RATES)  # type: ignore[arg-type]
+    settings = Settings(
+        database_url=_database(directory, label),
+        secret_key=LINK_SECRET,  # type: ignore[arg-type]
+        **UNLIMITED_RATES,  # type: ignore[arg-type]
+    )
     container = build_container(settings, clock=clock, passwords=Argon2PasswordHasher(time_cost=1, memory_cost=64))
     try:
         with TestClient(container.web_app(), raise_server_exceptions=False) as client:
@@ -400,7 +507,10 @@ def _objects(world: World) -> None:
     world.task = world.create_task("shared")
     world.attachment = world.attach(world.events["shared"])
     world.webhook = world.create_webhook()
+    world.create_feed(FEED)
+    world.upload = world.stage_upload()
     response = world.exo("POST", f"/calendars/{world.calendars['personal']}/private-url", "alice")
     assert response.status_code == 201, response.text
     world.private_feed = response.json()["privateURL"].removeprefix("http://testserver")
     world.clock.set(NOW)
+    world.popup = world.popup_of(world.events["personal"], "pat")

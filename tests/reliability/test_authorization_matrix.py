@@ -1,5 +1,6 @@
 """Who can do what, on every face: one matrix of (operation, object, actor), its expectations derived from the
-permission model (``authorization_actors``), run against one world built once per module.
+permission model (``authorization_actors``), run against one world built once per test process
+(``conftest.authz_world``).
 
 Each cell asserts, by the model's outcome:
 * allowed: a 2xx, with the object's data for reads; a write changes the store;
@@ -14,465 +15,30 @@ independent in any order.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import timedelta
+from collections.abc import Iterator
 
-import httpx
 import pytest
 
-from almanac.domain.users import Principal
 from tests.reliability import authorization_actors as model
 from tests.reliability.authorization_actors import ACTORS, Actor, Credentials, Outcome
-from tests.reliability.authorization_world import (
-    BO,
-    CALENDAR_NAMES,
-    DAV,
-    EVENT_START,
-    EXO,
-    NOW,
-    PUBLIC_EXO,
-    World,
-    build_world,
+from tests.reliability.authorization_operations import (
+    FORBIDDEN_LOOKS_MISSING,
+    FORBIDDEN_STATUS,
+    MISSING,
+    OPERATIONS,
+    PROPFIND,
+    TARGETS,
+    WINDOW,
+    Operation,
+    headers_of,
+    normalized,
 )
+from tests.reliability.authorization_world import BO, CALENDAR_NAMES, DAV, EXO, PUBLIC_EXO, USERS, World
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    yield from build_world(tmp_path_factory.mktemp("authz"), "authz")
-
-
-# --- the objects an operation acts on, and ids that name nothing ------------------------------------------
-
-MISSING = {
-    "calendar": "calendar" + "0" * 32,
-    "event": "Event" + "0" * 32,
-    "task": "Event" + "1" * 32,
-    "attachment": "Attachment" + "0" * 32,
-    "invitation": "Event" + "0" * 32 + ":pat",
-    "webhook": "987654321",
-}
-TARGETS = {
-    "calendar": CALENDAR_NAMES,
-    "event": CALENDAR_NAMES,
-    "task": ("shared",),
-    "attachment": ("shared",),
-    "invitation": ("personal", "group"),
-    "webhook": ("alice's",),
-}
-
-WINDOW = {"startTime": (NOW - timedelta(days=1)).isoformat(), "endTime": (NOW + timedelta(days=2)).isoformat()}
-BO_WINDOW = {"from": WINDOW["startTime"], "to": WINDOW["endTime"]}
-
-
-def headers_of(world: World, actor: Actor) -> dict[str, str]:
-    return world.bearer(actor.username) if actor.username else {}
-
-
-def dav_home(actor: Actor) -> str:
-    """Each caller reaches calendars through their own home (anonymous callers try alice's)."""
-    return f"{DAV}/calendars/{actor.username or 'alice'}"
-
-
-def ics(uid: str, summary: str) -> str:
-    start = EVENT_START.strftime("%Y%m%dT%H%M%SZ")
-    end = (EVENT_START + timedelta(hours=1)).strftime("%Y%m%dT%H%M%SZ")
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Almanac tests//authorization//EN",
-        "BEGIN:VEVENT",
-        f"UID:{uid}",
-        "DTSTAMP:20260105T090000Z",
-        f"DTSTART:{start}",
-        f"DTEND:{end}",
-        f"SUMMARY:{summary}",
-        "END:VEVENT",
-        "END:VCALENDAR",
-        "",
-    ]
-    return "\r\n".join(lines)
-
-
-PROPFIND = '<d:propfind xmlns:d="DAV:"><d:prop><d:displayname/><d:getetag/></d:prop></d:propfind>'
-QUERY = (
-    '<c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/></d:prop>'
-    '<c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VEVENT"/></c:comp-filter></c:filter>'
-    "</c:calendar-query>"
-)
-
-
-# --- the operations -------------------------------------------------------------------------------------
-
-Send = Callable[[World, Actor, str], httpx.Response]
-Rule = Callable[[World, Principal, str], Outcome]
-
-
-@dataclass(frozen=True)
-class Operation:
-    face: str
-    name: str
-    kind: str
-    rule: Rule
-    send: Send
-    write: bool = False
-    #: For reads: text the answer must hold when allowed (computed from the object).
-    shows: Callable[[World, str], str] | None = None
-    #: The statuses an unknown id may get (a hidden object gets the very same answer).
-    missing_statuses: tuple[int, ...] = (401, 404)
-
-    @property
-    def id(self) -> str:
-        return f"{self.face}: {self.name}"
-
-
-def _cal(rule: Callable[[Principal, model.Calendar], Outcome]) -> Rule:
-    return lambda world, p, key: rule(p, world.calendar(key))
-
-
-def _ev(rule: Callable[[Principal, model.Calendar, model.Event], Outcome]) -> Rule:
-    def decide(world: World, p: Principal, key: str) -> Outcome:
-        event = world.event(key)
-        assert event is not None
-        return rule(p, world.calendar_of(event), event)
-
-    return decide
-
-
-def _task(rule: Callable[[Principal, model.Calendar, model.Task], Outcome]) -> Rule:
-    def decide(world: World, p: Principal, key: str) -> Outcome:
-        task = world.stored_task(key)
-        return rule(p, world.calendar_by_id(task.calendar_id), task)
-
-    return decide
-
-
-def _attachment(rule: Rule) -> Rule:
-    """An attachment follows the event it is attached to."""
-    return lambda world, p, key: rule(world, p, world.attachment_event(key))
-
-
-def _invitation(world: World, p: Principal, key: str) -> Outcome:
-    return model.see_invitation(p, *world.invitation(key))
-
-
-def _answer(world: World, p: Principal, key: str) -> Outcome:
-    return model.answer_invitation(p, *world.invitation(key))
-
-
-def _uninvite(world: World, p: Principal, key: str) -> Outcome:
-    return model.uninvite(p, *world.invitation(key))
-
-
-def _webhook(world: World, p: Principal, key: str) -> Outcome:
-    return model.manage_webhook(p, world.stored_webhook(int(key)))
-
-
-def _exo(method: str, path: str, **kwargs: object) -> Send:
-    def send(world: World, actor: Actor, key: str) -> httpx.Response:
-        return world.client.request(method, EXO + path.format(key=key), headers=headers_of(world, actor), **kwargs)  # type: ignore[arg-type]
-
-    return send
-
-
-def _bo(method: str, path: str, **kwargs: object) -> Send:
-    def send(world: World, actor: Actor, key: str) -> httpx.Response:
-        target = world.bo_id(key) if path.startswith("/calendars/events/") else key
-        return world.client.request(method, BO + path.format(key=target), headers=headers_of(world, actor), **kwargs)  # type: ignore[arg-type]
-
-    return send
-
-
-def _dav_object(method: str, body: Callable[[World, str], str] | None = None) -> Send:
-    def send(world: World, actor: Actor, key: str) -> httpx.Response:
-        calendar_key, name, uid = world.dav_address(key)
-        content = body(world, uid) if body else None
-        headers = {**headers_of(world, actor), "Content-Type": "text/calendar; charset=utf-8"}
-        url = f"{dav_home(actor)}/{calendar_key}/{name}"
-        return world.client.request(method, url, headers=headers, content=content)
-
-    return send
-
-
-def _dav_calendar(method: str, body: str, depth: str = "0") -> Send:
-    def send(world: World, actor: Actor, key: str) -> httpx.Response:
-        headers = {**headers_of(world, actor), "Depth": depth, "Content-Type": "application/xml"}
-        return world.client.request(method, f"{dav_home(actor)}/{key}/", headers=headers, content=body)
-
-    return send
-
-
-def _new_feed(world: World, actor: Actor, key: str) -> httpx.Response:
-    body = {"name": f"Feed {world.next_number()}", "calendarIds": [key]}
-    return world.client.post(f"{EXO}/feeds", json=body, headers=headers_of(world, actor))
-
-
-def _dav_new_object(world: World, actor: Actor, key: str) -> httpx.Response:
-    headers = {**headers_of(world, actor), "Content-Type": "text/calendar; charset=utf-8", "If-None-Match": "*"}
-    uid = f"matrix-{world.next_number()}"
-    return world.client.put(f"{dav_home(actor)}/{key}/{uid}.ics", headers=headers, content=ics(uid, "Put by DAV"))
-
-
-NEW_EVENT = {"subject": "Added", "from": EVENT_START.isoformat(), "to": (EVENT_START + timedelta(hours=1)).isoformat()}
-NEW_TASK = {"name": "Added task"}
-BO_CHANGE = {"caption": "Changed through the Back Office"}
-FILES = {"files": [("file", ("more.txt", b"more", "text/plain"))]}
-
-
-def _subject(world: World, key: str) -> str:
-    event = world.event(key)
-    assert event is not None
-    return event.summary
-
-
-OPERATIONS: tuple[Operation, ...] = (
-    # Back Office v2
-    Operation(
-        "backoffice", "get event", "event", _ev(model.read_event), _bo("GET", "/calendars/events/{key}"), shows=_subject
-    ),
-    Operation(
-        "backoffice",
-        "occurrences",
-        "event",
-        _ev(model.read_event),
-        _bo("GET", "/calendars/events/{key}/occurrences", params=BO_WINDOW),
-        shows=_subject,
-    ),
-    Operation(
-        "backoffice",
-        "patch event",
-        "event",
-        _ev(model.change_event),
-        _bo("PATCH", "/calendars/events/{key}", json=BO_CHANGE),
-        write=True,
-    ),
-    Operation(
-        "backoffice",
-        "delete event",
-        "event",
-        _ev(model.change_event),
-        _bo("DELETE", "/calendars/events/{key}"),
-        write=True,
-    ),
-    # eXo v1: calendars
-    Operation(
-        "exo",
-        "get calendar",
-        "calendar",
-        _cal(model.view_calendar),
-        _exo("GET", "/calendars/{key}"),
-        shows=lambda w, k: k,
-    ),
-    Operation(
-        "exo",
-        "export ICS",
-        "calendar",
-        _cal(model.read_calendar_events),
-        _exo("GET", "/calendars/{key}/ics"),
-        shows=lambda w, k: "BEGIN:VCALENDAR",
-    ),
-    Operation(
-        "exo",
-        "change calendar",
-        "calendar",
-        _cal(model.manage_calendar),
-        _exo("PUT", "/calendars/{key}", json={"description": "Changed"}),
-        write=True,
-    ),
-    Operation(
-        "exo",
-        "delete calendar",
-        "calendar",
-        _cal(model.remove_calendar),
-        _exo("DELETE", "/calendars/{key}"),
-        write=True,
-    ),
-    Operation(
-        "exo",
-        "mint private feed",
-        "calendar",
-        _cal(model.manage_calendar),
-        _exo("POST", "/calendars/{key}/private-url"),
-        write=True,
-    ),
-    Operation(
-        "exo",
-        "revoke private feed",
-        "calendar",
-        _cal(model.manage_calendar),
-        _exo("DELETE", "/calendars/{key}/private-url"),
-        write=True,
-    ),
-    Operation(
-        "exo",
-        "create event",
-        "calendar",
-        _cal(model.add_to_calendar),
-        _exo("POST", "/calendars/{key}/events", json=NEW_EVENT),
-        write=True,
-    ),
-    Operation(
-        "exo",
-        "create task",
-        "calendar",
-        _cal(model.add_to_calendar),
-        _exo("POST", "/calendars/{key}/tasks", json=NEW_TASK),
-        write=True,
-    ),
-    # A feed names calendars by id: an unreadable one is refused exactly as an unknown one (400 naming the id).
-    Operation(
-        "exo",
-        "create feed of calendar",
-        "calendar",
-        _cal(model.read_calendar_events),
-        _new_feed,
-        write=True,
-        missing_statuses=(400,),
-    ),
-    # eXo v1: events
-    Operation("exo", "get event", "event", _ev(model.read_event), _exo("GET", "/events/{key}"), shows=_subject),
-    Operation(
-        "exo",
-        "occurrences",
-        "event",
-        _ev(model.read_event),
-        _exo("GET", "/events/{key}/occurrences", params=WINDOW),
-        shows=_subject,
-    ),
-    Operation(
-        "exo",
-        "update event",
-        "event",
-        _ev(model.change_event),
-        _exo("PUT", "/events/{key}", json={"subject": "Changed"}),
-        write=True,
-    ),
-    Operation("exo", "delete event", "event", _ev(model.change_event), _exo("DELETE", "/events/{key}"), write=True),
-    Operation("exo", "list attachments", "event", _ev(model.read_event), _exo("GET", "/events/{key}/attachments")),
-    Operation(
-        "exo",
-        "attach file",
-        "event",
-        _ev(model.change_event),
-        _exo("POST", "/events/{key}/attachments", **FILES),
-        write=True,
-    ),
-    Operation("exo", "list invitations", "event", _ev(model.read_event), _exo("GET", "/events/{key}/invitations")),
-    Operation(
-        "exo",
-        "invite",
-        "event",
-        _ev(model.change_event),
-        _exo("POST", "/events/{key}/invitations", json={"participant": "stan"}),
-        write=True,
-    ),
-    # eXo v1: invitations, tasks, attachments
-    Operation(
-        "exo", "get invitation", "invitation", _invitation, _exo("GET", "/invitations/{key}"), shows=lambda w, k: k
-    ),
-    Operation(
-        "exo",
-        "answer invitation",
-        "invitation",
-        _answer,
-        _exo("PUT", "/invitations/{key}", params={"status": "yes"}),
-        write=True,
-    ),
-    Operation("exo", "uninvite", "invitation", _uninvite, _exo("DELETE", "/invitations/{key}"), write=True),
-    Operation("exo", "get task", "task", _task(model.read_task), _exo("GET", "/tasks/{key}"), shows=lambda w, k: k),
-    Operation(
-        "exo",
-        "update task",
-        "task",
-        _task(model.change_task),
-        _exo("PUT", "/tasks/{key}", json={"name": "Changed"}),
-        write=True,
-    ),
-    Operation("exo", "delete task", "task", _task(model.change_task), _exo("DELETE", "/tasks/{key}"), write=True),
-    Operation(
-        "exo",
-        "get attachment",
-        "attachment",
-        _attachment(_ev(model.read_event)),
-        _exo("GET", "/attachments/{key}"),
-        shows=lambda w, k: k,
-    ),
-    Operation(
-        "exo",
-        "download attachment",
-        "attachment",
-        _attachment(_ev(model.read_event)),
-        _exo("GET", "/attachments/{key}/content"),
-        shows=lambda w, k: "minutes",
-    ),
-    Operation(
-        "exo",
-        "delete attachment",
-        "attachment",
-        _attachment(_ev(model.change_event)),
-        _exo("DELETE", "/attachments/{key}"),
-        write=True,
-    ),
-    # CalDAV
-    Operation(
-        "caldav",
-        "PROPFIND calendar",
-        "calendar",
-        _cal(model.read_calendar_events),
-        _dav_calendar("PROPFIND", PROPFIND),
-        shows=lambda w, k: k,
-    ),
-    Operation(
-        "caldav",
-        "REPORT calendar-query",
-        "calendar",
-        _cal(model.read_calendar_events),
-        _dav_calendar("REPORT", QUERY, depth="1"),
-        shows=lambda w, k: w.dav_name_in(k),
-    ),
-    Operation("caldav", "PUT new object", "calendar", _cal(model.add_to_calendar), _dav_new_object, write=True),
-    Operation(
-        "caldav",
-        "GET object",
-        "event",
-        _ev(model.read_dav_object),
-        _dav_object("GET"),
-        shows=lambda w, k: w.dav_address(k)[2],
-    ),
-    Operation(
-        "caldav",
-        "PUT object",
-        "event",
-        _ev(model.change_dav_object),
-        _dav_object("PUT", lambda w, uid: ics(uid, "Changed through CalDAV")),
-        write=True,
-    ),
-    Operation("caldav", "DELETE object", "event", _ev(model.change_dav_object), _dav_object("DELETE"), write=True),
-    # Webhooks (Back Office family)
-    Operation(
-        "webhooks",
-        "get webhook",
-        "webhook",
-        _webhook,
-        _bo("GET", "/webhooks/{key}"),
-        shows=lambda w, k: "hooks.example.com",
-    ),
-    Operation("webhooks", "deliveries", "webhook", _webhook, _bo("GET", "/webhooks/{key}/deliveries")),
-    Operation(
-        "webhooks",
-        "patch webhook",
-        "webhook",
-        _webhook,
-        _bo("PATCH", "/webhooks/{key}", json={"active": False}),
-        write=True,
-    ),
-    Operation("webhooks", "delete webhook", "webhook", _webhook, _bo("DELETE", "/webhooks/{key}"), write=True),
-)
-
-#: How each face refuses a caller who may see the object but not do this (README of each face).
-FORBIDDEN_STATUS = {"backoffice": 404, "exo": 401, "caldav": 403, "webhooks": 404}
-#: The Back Office never says "forbidden": a refused write is answered exactly as an unknown id.
-FORBIDDEN_LOOKS_MISSING = {"backoffice", "webhooks"}
+@pytest.fixture
+def world(authz_world: World) -> World:
+    return authz_world
 
 
 def cells() -> Iterator[object]:
@@ -490,14 +56,6 @@ def names_in_request(world: World, kind: str, key: str) -> list[str]:
     if kind != "event":
         return [key]
     return [key, world.bo_id(key), *world.dav_address(key)]
-
-
-def normalized(response: httpx.Response, *ids: str) -> tuple[int, str]:
-    """Status and body with the ids the request named blanked out (numeric ids only as whole numbers)."""
-    text = response.text
-    for value in sorted(ids, key=len, reverse=True):
-        text = re.sub(rf"\b{value}\b", "<id>", text) if value.isdigit() else text.replace(value, "<id>")
-    return response.status_code, text
 
 
 @pytest.mark.parametrize(("operation", "target", "actor"), list(cells()))
@@ -647,6 +205,82 @@ def test_exo_task_window_holds_exactly_the_readable_tasks(world: World, target: 
         return
     assert response.status_code == 200, response.text
     assert {t["id"] for t in response.json()["data"]} == expected
+
+
+@pytest.mark.parametrize("actor", SIGNED_IN, ids=lambda a: a.role)
+def test_exo_own_events_hold_exactly_the_callers_personal_and_group_calendars(world: World, actor: Actor) -> None:
+    assert actor.username is not None
+    principal = world.principal(actor.username)
+    response = world.exo("GET", "/events", actor.username, params={**WINDOW, "limit": 100})
+    assert response.status_code == 200, response.text
+    expected = {e.key for c, e in world.all_events() if model.in_own_events(principal, c)}
+    assert {e["id"] for e in response.json()["data"]} == expected
+
+
+@pytest.mark.parametrize("target", ["personal", "group"])
+@pytest.mark.parametrize("actor", SIGNED_IN, ids=lambda a: a.role)
+def test_exo_invitation_list_holds_exactly_the_invitations_the_caller_may_see(
+    world: World, target: str, actor: Actor
+) -> None:
+    """Editors see every invitation of the event, anyone else who may read it only their own."""
+    assert actor.username is not None
+    principal = world.principal(actor.username)
+    key = world.events[target]
+    event = world.stored_event(key)
+    calendar = world.calendar_of(event)
+    if model.read_event(principal, calendar, event) is not Outcome.ALLOWED:
+        return  # the event itself is hidden: the matrix's "list invitations" cells check that answer
+    response = world.exo("GET", f"/events/{key}/invitations", actor.username, params={"limit": 100})
+    assert response.status_code == 200, response.text
+    usernames = {p.user_id: name for name in USERS if (p := world.principal(name))}
+    expected = {
+        f"{key}:{usernames[p.user_id]}"
+        for p in event.participants
+        if model.see_invitation(principal, calendar, event, p.user_id) is Outcome.ALLOWED
+    }
+    assert {i["id"] for i in response.json()["data"]} == expected
+
+
+@pytest.mark.parametrize("actor", SIGNED_IN, ids=lambda a: a.role)
+def test_exo_feed_list_holds_exactly_the_callers_feeds(world: World, actor: Actor) -> None:
+    assert actor.username is not None
+    principal = world.principal(actor.username)
+    response = world.exo("GET", "/feeds", actor.username, params={"limit": 100})
+    assert response.status_code == 200, response.text
+    expected = {f.title for f in world.all_feeds() if model.see_feed(principal, f) is Outcome.ALLOWED}
+    assert {f["id"] for f in response.json()["data"]} == expected
+
+
+@pytest.mark.parametrize("actor", SIGNED_IN, ids=lambda a: a.role)
+def test_exo_feed_of_every_calendar_lists_and_streams_exactly_the_readable_ones(world: World, actor: Actor) -> None:
+    """Each caller makes a feed of the world's calendars they may read (any other is refused like an unknown
+    id); the feed lists exactly those, and its RSS exactly their events and tasks."""
+    assert actor.username is not None
+    principal = world.principal(actor.username)
+    calendars = [world.calendar(name) for name in CALENDAR_NAMES]
+    readable = [c for c in calendars if model.feed_lists(principal, c)]
+    title = f"Everything_{world.next_number()}"
+    try:
+        made = world.exo(
+            "POST", "/feeds", actor.username, json={"name": title, "calendarIds": [c.key for c in readable]}
+        )
+        assert made.status_code == 201, made.text
+        feed = world.exo("GET", f"/feeds/{title}", actor.username)
+        assert feed.json()["calendarIds"] == [c.key for c in readable]
+        rss = world.exo("GET", f"/feeds/{title}/rss", actor.username)
+        assert rss.status_code == 200, rss.text
+        links = {link.rsplit("/", 1)[1] for link in re.findall(r"<link>([^<]+)</link>", rss.text)}
+        ids = {c.id for c in readable}
+        events = {e.key for c, e in world.all_events() if c.id in ids}
+        tasks = {t.key for t in world.all_tasks() if t.calendar_id in ids}
+        assert links - {title} == events | tasks
+        for hidden in [c for c in calendars if c not in readable]:
+            refused = world.exo("POST", "/feeds", actor.username, json={"name": "Nope", "calendarIds": [hidden.key]})
+            unknown = {"name": "Nope", "calendarIds": [MISSING["calendar"]]}
+            missing = world.exo("POST", "/feeds", actor.username, json=unknown)
+            assert normalized(refused, hidden.key) == normalized(missing, MISSING["calendar"])
+    finally:
+        world.prune()
 
 
 @pytest.mark.parametrize("actor", SIGNED_IN, ids=lambda a: a.role)

@@ -12,6 +12,7 @@ from almanac.domain.permissions import (
     can_edit_event,
     can_read_event,
     can_view_calendar,
+    may_be_told_about,
     parse_entry,
 )
 from almanac.domain.users import Membership, Principal
@@ -87,3 +88,18 @@ def test_events_are_read_by_viewers_participants_and_everyone_when_public() -> N
     )
     public = calendar(public_url="/feed")
     assert can_read_event(MEMBER, public, event) and not can_edit_event(MEMBER, public, event)
+
+
+def test_a_message_about_an_event_goes_to_whom_may_read_it_when_it_is_sent() -> None:
+    personal = calendar(view_permissions=["member"])
+    event = Event(calendar_id=1, author_id=1, summary="s", starts_at=T0, ends_at=T0, participants=[Participant(4)])
+    assert may_be_told_about(MEMBER, personal, event) and may_be_told_about(STRANGER, personal, event)
+    assert not may_be_told_about(MANAGER, personal, event)
+    unshared = calendar()
+    assert not may_be_told_about(MEMBER, unshared, event), "sharing withdrawn since the message was made"
+    # The event deleted since: its last calendar's readers, or who took part as the message says.
+    assert may_be_told_about(MEMBER, personal, None) and not may_be_told_about(MEMBER, unshared, None)
+    assert may_be_told_about(STRANGER, unshared, None, took_part=True)
+    assert not may_be_told_about(STRANGER, unshared, None)
+    # Its calendar gone too: administrators only.
+    assert may_be_told_about(ADMIN, None, None) and not may_be_told_about(OWNER, None, None)

@@ -10,6 +10,7 @@ import pytest
 
 from almanac.bootstrap import Container
 from tests.worker.peers import SmtpSink, WebhookReceiver
+from tests.worker.processes import Workers
 
 
 @pytest.fixture
@@ -46,3 +47,11 @@ def drain(container: Container) -> Drain:
     """Deliver everything due at the fake clock's now; the number of deliveries handled."""
     worker = container.worker(worker_id="test")
     return lambda: asyncio.run(worker.drain())
+
+
+@pytest.fixture
+def workers(database_url: str, smtp_sink: SmtpSink) -> Iterator[Workers]:
+    """Real ``almanac worker`` processes (see ``tests.worker.processes``), all stopped after the test."""
+    group = Workers(database_url, smtp_sink)
+    yield group
+    group.stop_all()

@@ -138,6 +138,11 @@ class Received:
     at: float
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    # The worker posts a whole batch at once: the default backlog of 5 would reset the connections beyond it.
+    request_queue_size = 128
+
+
 class WebhookReceiver:
     """A threaded HTTP server recording every POST; ``statuses`` are answered in order, then 200."""
 
@@ -165,7 +170,7 @@ class WebhookReceiver:
             def log_message(self, format: str, *args: Any) -> None:
                 return None
 
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}/hook"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

@@ -7,18 +7,12 @@ file, or the CI PostgreSQL when ALMANAC_TEST_DATABASE_URL is set), sending to a 
 
 from __future__ import annotations
 
-import os
 import re
 import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-
-import pytest
 
 from almanac.bootstrap import Container
 from almanac.domain.deliveries import Delivery, DeliveryChannel, DeliveryStatus
@@ -27,6 +21,7 @@ from almanac.services import events as event_service
 from almanac.services.events import EventChanges
 from tests.conftest import MakeAccount
 from tests.worker.peers import SmtpSink
+from tests.worker.processes import Workers
 
 
 def due_deliveries(container: Container, make_account: MakeAccount, count: int) -> list[str]:
@@ -60,49 +55,6 @@ def due_deliveries(container: Container, make_account: MakeAccount, count: int) 
         )
         uow.commit()
     return ids
-
-
-class Workers:
-    def __init__(self, database_url: str, sink: SmtpSink) -> None:
-        self._env = {
-            **os.environ,
-            "ALMANAC_DATABASE_URL": database_url,
-            "ALMANAC_SMTP_HOST": "127.0.0.1",
-            "ALMANAC_SMTP_PORT": str(sink.port),
-            "ALMANAC_SMTP_FROM": "reminders@almanac.test",
-            "ALMANAC_WORKER_POLL_INTERVAL": "0.1",
-            "ALMANAC_WORKER_BATCH_SIZE": "50",
-        }
-        self.processes: list[subprocess.Popen[str]] = []
-
-    def start(self, name: str, **env: str) -> subprocess.Popen[str]:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "almanac.cli", "worker", "--id", name],
-            env={**self._env, **env},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.processes.append(process)
-        return process
-
-    def stop_all(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-@pytest.fixture
-def workers(database_url: str, smtp_sink: SmtpSink) -> Iterator[Workers]:
-    group = Workers(database_url, smtp_sink)
-    yield group
-    group.stop_all()
 
 
 def statuses(container: Container, ids: list[str]) -> Counter[str]:

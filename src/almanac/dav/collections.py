@@ -1,7 +1,7 @@
 """Changing calendar collections: PROPPATCH (RFC 4918 §9.2), MKCALENDAR (RFC 4791 §5.3.1), DELETE.
 
 Calendar properties map onto calendar fields — ``displayname`` → name,
-``calendar-description`` → description, Apple's ``calendar-color`` → colour,
+``calendar-description`` → description, Apple's ``calendar-color`` → colour (hex, or a CSS name stored as hex),
 ``calendar-order`` → sort order, ``calendar-timezone`` → the IANA zone of its
 VTIMEZONE — and are changed through ``services.calendars`` under the same
 rules as the REST faces. A PROPPATCH is all or nothing: one property Almanac
@@ -25,7 +25,7 @@ from almanac.dav.paths import TargetKind
 from almanac.dav.propfind import multistatus, propstat
 from almanac.dav.timezones import tzid_of_timezone_calendar
 from almanac.dav.xml import APPLE_ICAL, CALDAV, DAV, Element, children, element, href, parse_body, tag
-from almanac.domain.calendars import DEFAULT_COLOR
+from almanac.domain.calendars import CALENDAR_COMPONENTS, DEFAULT_COLOR
 from almanac.domain.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from almanac.services.calendars import (
     CalendarDraft,
@@ -68,7 +68,8 @@ WRITABLE: Final[dict[str, _Setter]] = {
         remove=lambda d: replace(d, description=None),
     ),
     tag(APPLE_ICAL, "calendar-color"): _Setter(
-        set=lambda d, e: replace(d, color=parse_color(_text(e))),
+        # An empty value clears the colour, as a removal does.
+        set=lambda d, e: replace(d, color=parse_color(_text(e)) or DEFAULT_COLOR),
         remove=lambda d: replace(d, color=DEFAULT_COLOR),
     ),
     tag(APPLE_ICAL, "calendar-order"): _Setter(
@@ -175,20 +176,20 @@ def mkcalendar(request: DavRequest) -> Response:
 
 
 def _check_components(operations: list[tuple[bool, Element]]) -> tuple[str, ...] | None:
-    """The components the new calendar is to hold (None: the default, events and tasks); 403 when the set
-    names neither (RFC 4791 §5.3.1: a VJOURNAL-only calendar cannot be made here)."""
+    """The components the new calendar is to hold (None: the default, events, tasks and journals); 403 when the
+    set names none of them (RFC 4791 §5.3.1: a VFREEBUSY-only calendar cannot be made here)."""
     wanted: tuple[str, ...] | None = None
     for _is_set, prop in operations:
         if prop.tag != tag(CALDAV, "supported-calendar-component-set"):
             continue
         names = {comp.get("name", "").upper() for comp in children(prop, tag(CALDAV, "comp"))}
-        if not names & {"VEVENT", "VTODO"}:
+        if not names & set(CALENDAR_COMPONENTS):
             raise DavError(
                 403,
                 caldav_condition("supported-calendar-component"),
-                "Almanac calendars hold events (VEVENT) and tasks (VTODO).",
+                "Almanac calendars hold events (VEVENT), tasks (VTODO) and journals (VJOURNAL).",
             )
-        wanted = tuple(sorted(names & {"VEVENT", "VTODO"}))
+        wanted = tuple(name for name in CALENDAR_COMPONENTS if name in names)
     return wanted
 
 

@@ -3,9 +3,13 @@
 The VEVENT time range is answered by the indexed window query of
 ``services.occurrences`` (recurrences included) before any object is read;
 the VTODO time range by the table of RFC 4791 §9.9 on each task's DTSTART,
-DUE, DURATION, COMPLETED and CREATED;
-prop-filters, param-filters and text-matches are then checked on the iCalendar
-components. Time ranges anywhere else (VALARM, properties) are refused with
+DUE, DURATION, COMPLETED and CREATED; the VJOURNAL one on its DTSTART
+(a date spans its day); the VALARM one (inside a VEVENT or VTODO) on its
+trigger times (``dav.alarms``). A time range right under VCALENDAR, which
+RFC 4791 §9.7 does not provide for but Radicale and Xandikos answer, is read
+as one on any component: an object matches when its event, task or journal
+does. prop-filters, param-filters and text-matches are then checked on the
+iCalendar components as served. Time ranges on properties are refused with
 CALDAV:supported-filter rather than answered wrongly.
 """
 
@@ -13,19 +17,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from icalendar import Calendar as ICalendar
 from icalendar import vText
 from icalendar.cal import Component
 
+from almanac.dav.alarms import alarm_overlaps, moment_of, recurrence_key
 from almanac.dav.errors import DavError, caldav_condition
 from almanac.dav.todo_recurrence import todo_instances
 from almanac.dav.xml import CALDAV, Element, child, children, tag
 
-#: The components Almanac stores, each in its own calendar object resource; the only ones a time-range may filter.
-STORED_COMPONENTS: Final = frozenset({"VEVENT", "VTODO"})
+#: The components Almanac stores, each in its own calendar object resource.
+STORED_COMPONENTS: Final = frozenset({"VEVENT", "VTODO", "VJOURNAL"})
+#: The components whose VALARMs a time range may filter (RFC 4791 §9.9).
+ALARM_OWNERS: Final = frozenset({"VEVENT", "VTODO"})
 
 #: RFC 4790 collations: i;ascii-casemap is the default (RFC 4791 §7.5.1); i;unicode-casemap (RFC 5051) too.
 COLLATIONS: Final[dict[str, Callable[[str], str]]] = {
@@ -122,17 +129,26 @@ def _prop_filter(element: Element) -> PropFilter:
     )
 
 
-def _comp_filter(element: Element, depth: int) -> CompFilter:
+def _time_range_allowed(name: str, depth: int, parent: str) -> bool:
+    """Where a time range is answered: on VCALENDAR itself (any component), a stored component, or an alarm."""
+    return (
+        (depth == 0 and name == "VCALENDAR")
+        or (depth == 1 and name in STORED_COMPONENTS)
+        or (depth == 2 and name == "VALARM" and parent in ALARM_OWNERS)
+    )
+
+
+def _comp_filter(element: Element, depth: int, parent: str = "") -> CompFilter:
     name = element.get("name", "").upper()
     time_range = parse_time_range(child(element, tag(CALDAV, "time-range")))
-    if time_range is not None and not (depth == 1 and name in STORED_COMPONENTS):
+    if time_range is not None and not _time_range_allowed(name, depth, parent):
         raise DavError(403, caldav_condition("supported-filter"), f"Time ranges on {name} are not supported.")
     return CompFilter(
         name=name,
         is_not_defined=_defined(element),
         time_range=time_range,
         props=[_prop_filter(p) for p in children(element, tag(CALDAV, "prop-filter"))],
-        comps=[_comp_filter(c, depth + 1) for c in children(element, tag(CALDAV, "comp-filter"))],
+        comps=[_comp_filter(c, depth + 1, name) for c in children(element, tag(CALDAV, "comp-filter"))],
     )
 
 
@@ -145,9 +161,18 @@ def parse_filter(element: Element | None) -> CompFilter:
 
 
 def event_window(root: CompFilter) -> TimeRange | None:
-    """The VEVENT time range of the filter, answered by the window query."""
+    """The time range events must overlap, answered by the window query: the VEVENT comp-filter's, else the
+    one right under VCALENDAR (when both are given, the caller checks the latter too)."""
     for comp in root.comps:
         if comp.name == "VEVENT" and comp.time_range is not None and not comp.is_not_defined:
+            return comp.time_range
+    return root.time_range if not root.is_not_defined else None
+
+
+def journal_window(root: CompFilter) -> TimeRange | None:
+    """The VJOURNAL comp-filter's time range, which the journals' DTSTART index narrows before ``matches``."""
+    for comp in root.comps:
+        if comp.name == "VJOURNAL" and comp.time_range is not None and not comp.is_not_defined:
             return comp.time_range
     return None
 
@@ -170,46 +195,87 @@ def wanted_components(root: CompFilter) -> frozenset[str]:
 def needs_components(root: CompFilter) -> bool:
     """False when the filter asks only for VEVENTs (in a time range or not): every object the window query
     (or the calendar) gives matches it, so no object needs to be parsed to answer it."""
-    if root.props or root.is_not_defined:
+    if root.props or root.is_not_defined or root.time_range is not None:
         return True
     return any(comp.name != "VEVENT" or comp.props or comp.comps or comp.is_not_defined for comp in root.comps)
 
 
 def matches(root: CompFilter, data: bytes) -> bool:
-    """Whether the calendar object matches the filter (its VEVENT time range already checked by the caller;
-    a VTODO's is checked here, RFC 4791 §9.9)."""
+    """Whether the calendar object matches the filter. Its events' time range (the VEVENT comp-filter's, or
+    the VCALENDAR one) is checked by the caller's window query; every other time range here (RFC 4791 §9.9)."""
     calendar = ICalendar.from_ical(data)
-    return _component_matches(root, calendar)
+    if root.time_range is not None and not root.is_not_defined and not _any_overlaps(calendar, root.time_range):
+        return False
+    overridden = frozenset(key for c in calendar.subcomponents if (key := recurrence_key(c)) is not None)
+    return _component_matches(root, calendar, overridden)
 
 
-def _component_matches(comp_filter: CompFilter, component: Component) -> bool:
+def _any_overlaps(calendar: Component, time_range: TimeRange) -> bool:
+    """A time range on VCALENDAR: the object has an event (already found in it by the window query), or a task
+    or journal in it."""
+    for component in calendar.subcomponents:
+        if component.name == "VEVENT":
+            return True
+        if _overlaps(component, time_range):
+            return True
+    return False
+
+
+def _overlaps(component: Component, time_range: TimeRange) -> bool:
+    if component.name == "VTODO":
+        return todo_overlaps(component, time_range)
+    if component.name == "VJOURNAL":
+        return journal_overlaps(component, time_range)
+    return False
+
+
+def _component_matches(comp_filter: CompFilter, component: Component, overridden: frozenset[Any]) -> bool:
     for prop in comp_filter.props:
         if not _prop_matches(prop, component):
             return False
     for sub_filter in comp_filter.comps:
         subs = [c for c in component.subcomponents if c.name == sub_filter.name]
-        if sub_filter.name == "VTODO" and sub_filter.time_range is not None and not sub_filter.is_not_defined:
-            subs = [c for c in subs if todo_overlaps(c, sub_filter.time_range)]
+        time_range = sub_filter.time_range if not sub_filter.is_not_defined else None
+        if time_range is not None and sub_filter.name in ("VTODO", "VJOURNAL"):
+            subs = [c for c in subs if _overlaps(c, time_range)]
+        elif time_range is not None and sub_filter.name == "VALARM":
+            # The master's alarms trigger in its instances that no override replaces (RFC 4791 §9.9).
+            skip = overridden if recurrence_key(component) is None else frozenset()
+            subs = [c for c in subs if alarm_overlaps(c, component, time_range.start, time_range.end, overridden=skip)]
         if sub_filter.is_not_defined:
             if subs:
                 return False
             continue
-        if not any(_component_matches(sub_filter, sub) for sub in subs):
+        if not any(_component_matches(sub_filter, sub, overridden) for sub in subs):
             return False
     return True
 
 
-def _utc_of(component: Component, name: str) -> datetime | None:
-    """A DATE or DATE-TIME property as a UTC instant (dates and floating times read as UTC)."""
-    prop = component.get(name)
-    if prop is None or not hasattr(prop, "dt"):
-        return None
-    value = prop.dt
-    if isinstance(value, datetime):
-        return value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    return None
+#: A DATE or DATE-TIME property as a UTC instant (dates and floating times read as UTC).
+_utc_of = moment_of
+
+
+def journal_overlaps(journal: Component, time_range: TimeRange) -> bool:
+    """Whether a VJOURNAL overlaps the time range (RFC 4791 §9.9): its DTSTART, a date spanning its day; never
+    without DTSTART; any instance of a recurring one."""
+    dtstart = _utc_of(journal, "DTSTART")
+    if dtstart is None:
+        return False
+    is_date = not isinstance(getattr(journal.get("DTSTART"), "dt", None), datetime)
+    lowest, highest = datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
+    start, end = time_range.start or lowest, time_range.end or highest
+
+    def overlaps(instant: datetime) -> bool:
+        if is_date:
+            return start < instant + timedelta(days=1) and end > instant
+        return start <= instant < end
+
+    # A dated instance reaches a day back: look for instances from a day before the range.
+    reach = None if time_range.start is None else time_range.start - timedelta(days=1)
+    instances = todo_instances(journal, reach, time_range.end)
+    if instances is None:
+        return overlaps(dtstart)
+    return any(overlaps(dtstart + i.shift) for i in instances)
 
 
 def todo_overlaps(todo: Component, time_range: TimeRange) -> bool:

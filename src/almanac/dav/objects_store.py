@@ -7,6 +7,7 @@ through another user's home path is not found, like one that does not exist.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from almanac.dav import paths
@@ -21,8 +22,14 @@ from almanac.services import calendar_object_reads, calendar_objects
 from almanac.services.calendar_object_reads import ObjectsInWindow
 
 
-def list_stored_objects(request: DavRequest, calendar_key: str) -> list[StoredObject]:
-    return list(calendar_objects.list_objects(request.services, principal=request.principal, calendar_key=calendar_key))
+def list_stored_objects(
+    request: DavRequest, calendar_key: str, *, components: Collection[str] | None = None
+) -> list[StoredObject]:
+    """The calendar's objects (only those holding ``components`` when given)."""
+    found = calendar_objects.list_objects(
+        request.services, principal=request.principal, calendar_key=calendar_key, components=components
+    )
+    return list(found)
 
 
 def load_stored_object(request: DavRequest, calendar_key: str, name: str) -> StoredObject:
@@ -46,6 +53,17 @@ def stored_objects_named(request: DavRequest, calendar_key: str, names: list[str
 def stored_objects_in_window(request: DavRequest, calendar_key: str, start: datetime, end: datetime) -> ObjectsInWindow:
     return calendar_object_reads.objects_in_window(
         request.services, principal=request.principal, calendar_key=calendar_key, window_start=start, window_end=end
+    )
+
+
+def stored_journals_reaching(
+    request: DavRequest, calendar_key: str, start: datetime, end: datetime
+) -> list[StoredObject]:
+    """The journals that may have an instance in the window (each still checked against the filter)."""
+    return list(
+        calendar_object_reads.journals_reaching(
+            request.services, principal=request.principal, calendar_key=calendar_key, window_start=start, window_end=end
+        )
     )
 
 

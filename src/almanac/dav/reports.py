@@ -3,7 +3,7 @@ sync-collection (RFC 6578 §3.2) and free-busy-query (RFC 4791 §7.10)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
@@ -14,8 +14,10 @@ from almanac.dav.context import DavRequest
 from almanac.dav.errors import DavError, caldav_condition
 from almanac.dav.expansion import expand_object, expand_todos, limit_recurrence_set
 from almanac.dav.filters import (
+    CompFilter,
     TimeRange,
     event_window,
+    journal_window,
     matches,
     needs_components,
     parse_filter,
@@ -24,18 +26,25 @@ from almanac.dav.filters import (
 )
 from almanac.dav.objects_store import (
     list_stored_objects,
+    stored_journals_reaching,
     stored_objects_in_window,
     stored_objects_named,
 )
 from almanac.dav.paths import TargetKind, href_target
 from almanac.dav.propfind import PropertyRequest, multistatus, resource_response, status_line
-from almanac.dav.resources import ObjectResource, StoredObject, revision_of_sync_token, sync_token
+from almanac.dav.resources import ObjectResource, StoredObject
+from almanac.dav.sync import SyncPosition, SyncRequest, sync_token, truncation_mark
 from almanac.dav.xml import CALDAV, DAV, Element, child, children, element, href, parse_body, tag
-from almanac.domain.changes import UnknownSyncRevisionError
 from almanac.domain.errors import NotFoundError
 from almanac.domain.events import Availability
 from almanac.domain.series import EventOccurrence
-from almanac.services.calendar_sync import changes_since, current_revision, occurrences_by_object
+from almanac.services.calendar_sync import (
+    changes_since,
+    check_revision,
+    current_revision,
+    objects_after,
+    occurrences_by_object,
+)
 from almanac.services.calendars import CalendarView, get_readable_calendar
 
 
@@ -82,13 +91,23 @@ def report(request: DavRequest) -> Response:
     return handler(request, body)
 
 
-def _calendar(request: DavRequest) -> CalendarView:
+def _calendar_key(request: DavRequest) -> str:
+    """The key of the calendar collection the report is asked of (a report elsewhere is refused).
+
+    Whether the caller may read it is decided by the read the report makes (each refuses an unreadable
+    calendar like an unknown one), so a report does not look the calendar up twice.
+    """
     target = request.target
     if target.kind is not TargetKind.CALENDAR or target.calendar_key is None:
         raise DavError(403, tag(DAV, "supported-report"), "Calendar reports are answered on calendar collections.")
     if not request.is_own_home():
         raise NotFoundError(kind="calendar", id=target.calendar_key)
-    return get_readable_calendar(request.services, principal=request.principal, calendar_key=target.calendar_key)
+    return target.calendar_key
+
+
+def _calendar(request: DavRequest) -> CalendarView:
+    key = _calendar_key(request)
+    return get_readable_calendar(request.services, principal=request.principal, calendar_key=key)
 
 
 def _window(request: DavRequest, time_range: TimeRange) -> tuple[datetime, datetime]:
@@ -159,25 +178,16 @@ def _object_response(request: DavRequest, key: str, stored: StoredObject, wanted
 
 
 def calendar_query(request: DavRequest, body: Element) -> Response:
-    view = _calendar(request)
-    key = view.calendar.key
+    key = _calendar_key(request)
     wanted = PropertyRequest.from_parent(body)
     shape = DataRequest.of(child(body, tag(DAV, "prop")))
     root = parse_filter(child(body, tag(CALDAV, "filter")))
     responses: list[Element] = []
     kinds = wanted_components(root)
-    if kinds:
-        window = event_window(root)
-        known: Expansion | None = None
-        if window is None:
-            objects: list[StoredObject] = [o for o in list_stored_objects(request, key) if o.component in kinds]
-        else:
-            # A VEVENT time range: only events can match (wanted_components), found by the window query.
-            start, end = _window(request, window)
-            found = stored_objects_in_window(request, key, start, end)
-            objects = [found.objects[name] for name in sorted(found.objects)]
-            if shape.expand is not None and _window(request, shape.expand) == (start, end):
-                known = found.occurrences
+    if not kinds:
+        _calendar(request)  # nothing to read, but an unreadable calendar still answers 404
+    else:
+        objects, known = _candidates(request, key, root, kinds, shape)
         shaping = _shaping(request, key, shape, known=known)
         check = needs_components(root)
         for stored in objects:
@@ -186,9 +196,37 @@ def calendar_query(request: DavRequest, body: Element) -> Response:
     return multistatus(responses)
 
 
+def _candidates(
+    request: DavRequest, key: str, root: CompFilter, kinds: frozenset[str], shape: DataRequest
+) -> tuple[list[StoredObject], Expansion | None]:
+    """The objects of ``kinds`` that may match the filter, read as narrowly as its time ranges allow, and the
+    events' occurrences when the window query read those ``expand`` needs."""
+    objects: list[StoredObject] = []
+    known: Expansion | None = None
+    rest = set(kinds)
+    window = event_window(root)
+    if "VEVENT" in kinds and window is not None:
+        # Events in a time range (the VEVENT comp-filter's or VCALENDAR's) are found by the window query.
+        rest.discard("VEVENT")
+        start, end = _window(request, window)
+        found = stored_objects_in_window(request, key, start, end)
+        names = set(found.objects)
+        if root.time_range is not None and root.time_range != window:
+            other = stored_objects_in_window(request, key, *_window(request, root.time_range))
+            names &= set(other.objects)
+        objects += [found.objects[name] for name in sorted(names)]
+        if shape.expand is not None and _window(request, shape.expand) == (start, end):
+            known = found.occurrences
+    journals = journal_window(root)
+    if rest == {"VJOURNAL"} and journals is not None:
+        objects += stored_journals_reaching(request, key, *_window(request, journals))
+    elif rest:
+        objects += list_stored_objects(request, key, components=rest)
+    return objects, known
+
+
 def calendar_multiget(request: DavRequest, body: Element) -> Response:
-    view = _calendar(request)
-    key = view.calendar.key
+    key = _calendar_key(request)
     wanted = PropertyRequest.from_parent(body)
     shape = DataRequest.of(child(body, tag(DAV, "prop")))
     asked: list[tuple[str, str | None]] = []
@@ -213,31 +251,35 @@ def calendar_multiget(request: DavRequest, body: Element) -> Response:
 
 def sync_collection(request: DavRequest, body: Element) -> Response:
     view = _calendar(request)
-    calendar = view.calendar
-    key = calendar.key
-    level_element = child(body, tag(DAV, "sync-level"))
-    level = "1" if level_element is None else "".join(level_element.itertext()).strip() or "1"
-    if level not in ("1", "infinite"):
-        raise DavError(403, caldav_condition("supported-filter"), "Only sync-level 1 is supported.")
+    key = view.calendar.key
+    asked = SyncRequest.of(body, key)
     wanted = PropertyRequest.from_parent(body)
-    token_element = child(body, tag(DAV, "sync-token"))
-    token_text = "" if token_element is None else "".join(token_element.itertext()).strip()
+    ctx, principal = request.services, request.principal
+    position = asked.position
     responses: list[Element] = []
-    if not token_text:
-        # An initial sync: every object, and the revision read before them (a change made meanwhile
-        # is sent again next time, never lost).
-        revision = current_revision(request.services, principal=request.principal, calendar_key=key)
-        for stored in list_stored_objects(request, key):
-            responses.append(_object_response(request, key, stored, wanted))
+    if position is None or position.after is not None:
+        # An initial sync (or a later page of one): the objects by name, and the revision read before the first
+        # page (a change made meanwhile is sent again next time, never lost).
+        if position is None:
+            revision = current_revision(ctx, principal=principal, calendar_key=key)
+        else:
+            revision = position.revision
+            check_revision(ctx, principal=principal, calendar_key=key, revision=revision)
+        page = objects_after(
+            ctx,
+            principal=principal,
+            calendar_key=key,
+            after=None if position is None else position.after,
+            limit=asked.limit,
+        )
+        responses.extend(_object_response(request, key, stored, wanted) for stored in page.objects)
+        truncated = page.truncated
+        reached = SyncPosition(revision, page.objects[-1].name if truncated else None)
     else:
-        since = revision_of_sync_token(token_text, calendar)
-        if since is None:
-            raise UnknownSyncRevisionError()
-        delta = changes_since(request.services, principal=request.principal, calendar_key=key, revision=since)
-        revision = delta.revision
+        delta = changes_since(ctx, principal=principal, calendar_key=key, revision=position.revision, limit=asked.limit)
         present = stored_objects_named(request, key, [c.name for c in delta.changes if not c.is_deletion])
         for change in delta.changes:
-            object_href = paths.object_href(request.principal.username, key, change.name)
+            object_href = paths.object_href(principal.username, key, change.name)
             stored_or_none = None if change.is_deletion else present.get(change.name)
             if stored_or_none is None:
                 responses.append(
@@ -245,8 +287,11 @@ def sync_collection(request: DavRequest, body: Element) -> Response:
                 )
             else:
                 responses.append(_object_response(request, key, stored_or_none, wanted))
-    token = sync_token(replace(calendar, sync_revision=revision))
-    return multistatus(responses, element(tag(DAV, "sync-token"), text=token))
+        truncated = delta.truncated
+        reached = SyncPosition(delta.revision)
+    if truncated:
+        responses.append(truncation_mark(paths.calendar_href(principal.username, key)))
+    return multistatus(responses, element(tag(DAV, "sync-token"), text=sync_token(key, reached)))
 
 
 _FBTYPES: Final = {Availability.BUSY: "BUSY", Availability.OUTSIDE: "BUSY-UNAVAILABLE"}
@@ -258,12 +303,12 @@ def _utc(instant: datetime) -> str:
 
 def free_busy_query(request: DavRequest, body: Element) -> Response:
     """A VFREEBUSY of the calendar's busy time in the range (transparent events leave it free)."""
-    view = _calendar(request)
+    key = _calendar_key(request)
     time_range = parse_time_range(child(body, tag(CALDAV, "time-range")))
     if time_range is None:
         raise DavError(400, caldav_condition("valid-filter"), "A free-busy-query needs a time-range.")
     start, end = _window(request, time_range)
-    found = _occurrences(request, view.calendar.key, TimeRange(start, end))
+    found = _occurrences(request, key, TimeRange(start, end))
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",

@@ -16,6 +16,8 @@ from typing import Final, Protocol
 
 from almanac.dav import paths
 from almanac.dav.colors import color_of_calendar
+from almanac.dav.sync import SyncPosition
+from almanac.dav.sync import sync_token as sync_token_at
 from almanac.dav.timezones import timezone_calendar
 from almanac.dav.xml import APPLE_ICAL, CALDAV, CALSERVER, DAV, Element, element, href, tag
 from almanac.domain.calendars import Calendar
@@ -29,7 +31,7 @@ CALENDAR_CONTENT_TYPE: Final = "text/calendar; charset=utf-8"
 
 
 def object_content_type(component: str) -> str:
-    """The media type of a calendar object resource holding ``component`` (VEVENT or VTODO)."""
+    """The media type of a calendar object resource holding ``component`` (VEVENT, VTODO or VJOURNAL)."""
     return f"text/calendar; charset=utf-8; component={component.lower()}"
 
 
@@ -59,7 +61,7 @@ class StoredObject(Protocol):
 
     @property
     def component(self) -> str:
-        """The component the object holds: VEVENT or VTODO."""
+        """The component the object holds: VEVENT, VTODO or VJOURNAL."""
         ...
 
 
@@ -219,18 +221,7 @@ def calendar_privileges(principal: Principal, calendar: Calendar) -> list[str]:
 
 def sync_token(calendar: Calendar) -> str:
     """The sync token of the calendar's current revision (RFC 6578 §3.2: a URI)."""
-    return f"{SYNC_TOKEN_PREFIX}{calendar.key}/{calendar.sync_revision}"
-
-
-SYNC_TOKEN_PREFIX: Final = "http://almanac.invalid/sync/"
-
-
-def revision_of_sync_token(token: str, calendar: Calendar) -> int | None:
-    """The revision a token of this calendar names; None when it is not one (foreign or mangled)."""
-    head = f"{SYNC_TOKEN_PREFIX}{calendar.key}/"
-    if not token.startswith(head) or not token[len(head) :].isdigit():
-        return None
-    return int(token[len(head) :])
+    return sync_token_at(calendar.key, SyncPosition(calendar.sync_revision))
 
 
 @dataclass

@@ -28,6 +28,7 @@ from functools import cache
 from typing import Final, Protocol
 
 from almanac.domain.errors import N_, InvalidInputError, Problem, TooLargeError
+from almanac.domain.users import Principal
 
 OCTET_STREAM: Final = "application/octet-stream"
 DEFAULT_FILENAME: Final = "attachment"
@@ -69,6 +70,12 @@ class Upload:
     expires_at: datetime
     id: int | None = None
     created_at: datetime | None = None
+
+
+def can_use_upload(principal: Principal, upload: Upload, *, now: datetime) -> bool:
+    """An upload is its sender's alone until it expires — to read, to give up, or to attach by its id — also
+    for administrators: it is not part of anything shared yet. Anyone else's is as unknown as an id never made."""
+    return upload.owner_id == principal.user_id and now < upload.expires_at
 
 
 @dataclass(frozen=True)

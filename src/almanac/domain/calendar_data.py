@@ -18,7 +18,7 @@ line: only a service can tell whether an address belongs to a user.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 from almanac.domain.calendars import Calendar
 from almanac.domain.errors import N_, ConflictError, InvalidInputError, Problem
-from almanac.domain.events import Availability, Event, Priority, Privacy, Reminder
+from almanac.domain.events import Availability, EndForm, Event, Priority, Privacy, Reminder
 from almanac.domain.recurrence import Recurrence, RecurrenceId
 from almanac.domain.tasks import Task, TaskStatus
 from almanac.domain.users import User
@@ -76,6 +76,8 @@ class ParsedComponent:
     attendees: tuple[Address, ...] = ()
     organizer: Address | None = None
     extra_properties: str | None = None
+    end_form: EndForm = EndForm.DTEND
+    class_stated: bool = True
 
 
 @dataclass(frozen=True)
@@ -105,9 +107,19 @@ class ParsedTask:
 
 
 @dataclass(frozen=True)
+class ParsedJournal:
+    """What the store needs of a VJOURNAL object (RFC 5545 §3.6.3), which is otherwise kept as written:
+    its master's DTSTART in UTC (a date or floating time read in the default zone; None without DTSTART)
+    and whether RRULE or RDATE give it more instances."""
+
+    starts_at: datetime | None
+    recurs: bool = False
+
+
+@dataclass(frozen=True)
 class ParsedObject:
     """One UID of the data: its kind, its master (None for components Almanac does not store) and overrides,
-    or, for a VTODO, its ``task``."""
+    or, for a VTODO, its ``task``, for a VJOURNAL, its ``journal``."""
 
     uid: str
     kind: ComponentKind
@@ -115,6 +127,7 @@ class ParsedObject:
     master: ParsedComponent | None = None
     overrides: tuple[ParsedComponent, ...] = field(default_factory=tuple)
     task: ParsedTask | None = None
+    journal: ParsedJournal | None = None
 
 
 class CalendarDataError(InvalidInputError):
@@ -157,6 +170,21 @@ def line_field(line: int) -> str:
     return f"line {line}"
 
 
+class CalendarFile(Protocol):
+    """The calendar objects of an iCalendar file, parsed one at a time as they are iterated.
+
+    ``len()`` is the number of objects (UIDs), known before any is parsed: the
+    file's structure and every UID were checked when it was opened. Iterating
+    parses each object in turn and raises CalendarDataError at the first fault
+    of one, so a caller storing objects as they come must be able to undo what
+    it stored (an import runs in one transaction).
+    """
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[ParsedObject]: ...
+
+
 #: Told (done, total) as an import progresses.
 Progress = Callable[[int, int], None]
 
@@ -196,6 +224,11 @@ class CalendarCodec(Protocol):
         """Every calendar object of the data, in order of first appearance; CalendarDataError if broken."""
         ...
 
+    def read_calendar_file(self, data: bytes, *, default_tzid: str) -> CalendarFile:
+        """The calendar objects of the data, in order of first appearance, each parsed when it is reached
+        (see ``CalendarFile``); CalendarDataError at once if the file's structure is broken."""
+        ...
+
 
 __all__ = [
     "PARTSTAT_OF_STATUS",
@@ -203,8 +236,10 @@ __all__ = [
     "Address",
     "CalendarCodec",
     "CalendarDataError",
+    "CalendarFile",
     "ComponentKind",
     "ParsedComponent",
+    "ParsedJournal",
     "ParsedObject",
     "ParsedTask",
     "Progress",

@@ -10,8 +10,9 @@ DEFAULT_CALENDAR_SUFFIX = "-defaultCalendarId"
 DEFAULT_COLOR = "powder_blue"
 
 
-#: What a calendar holds unless a CalDAV client created it for fewer: events and tasks.
-CALENDAR_COMPONENTS: tuple[str, ...] = ("VEVENT", "VTODO")
+#: What a calendar holds unless a CalDAV client created it for fewer: events, tasks and journals (the REST
+#: faces show events and tasks; journals live in CalDAV only).
+CALENDAR_COMPONENTS: tuple[str, ...] = ("VEVENT", "VTODO", "VJOURNAL")
 
 
 @dataclass

@@ -23,6 +23,7 @@ from typing import Any
 from almanac.domain.events import Event, Reminder, ReminderChannel
 from almanac.domain.recurrence_zones import load_zone, utc_to_wall_clock
 from almanac.domain.series import EventOccurrence
+from almanac.domain.users import Principal
 
 #: Namespace of the uuid5 delivery ids (fixed forever: changing it would re-send everything once).
 DELIVERY_NAMESPACE = uuid.UUID("6f0d5a52-8d3c-4f8e-9a51-3c1c2b6d7e01")
@@ -33,7 +34,7 @@ class DeliveryStatus(StrEnum):
     CLAIMED = "claimed"  # a worker holds the lease and is delivering it
     SENT = "sent"  # accepted by the peer (SMTP server, webhook receiver), or shown (popup)
     FAILED = "failed"  # gave up after the last attempt; last_error says why
-    CANCELLED = "cancelled"  # the event moved, lost this recipient or reminder, was deleted, or is past
+    CANCELLED = "cancelled"  # the event (task) moved, lost this recipient or reminder, was deleted, or is past
 
 
 class DeliveryChannel(StrEnum):
@@ -47,7 +48,7 @@ OPEN_STATUSES = frozenset({DeliveryStatus.PENDING, DeliveryStatus.CLAIMED})
 
 @dataclass
 class Delivery:
-    """One message due at ``due_at``. Reminder deliveries name an event occurrence and a recipient;
+    """One message due at ``due_at``. Reminder deliveries name an event occurrence (or a task) and a recipient;
     webhook deliveries name a webhook, an ``event_type`` and carry their JSON ``payload``."""
 
     id: str
@@ -55,13 +56,19 @@ class Delivery:
     due_at: datetime
     status: DeliveryStatus = DeliveryStatus.PENDING
     event_id: int | None = None
+    #: For a webhook message about an event: the calendar the event was in when the message was made.
+    calendar_id: int | None = None
     #: The master's id when the occurrence is one of a series (``event_id`` is then the event it shows).
     series_id: int | None = None
     occurrence_start: datetime | None = None
-    #: The occurrence key (``YYYYMMDDTHHMMSSZ`` or ``YYYYMMDD``) of an occurrence of a series.
+    #: The occurrence key (``YYYYMMDDTHHMMSSZ`` or ``YYYYMMDD``) of an occurrence of a series (or of a
+    #: recurring task's instance).
     recurrence_key: str | None = None
     reminder_key: str | None = None
     recipient_id: int | None = None
+    #: The task a task reminder is about (``event_id`` is then None; ``occurrence_start`` is the instant
+    #: its ``before`` reminders count back from, see ``domain.task_reminders``).
+    task_id: int | None = None
     webhook_id: int | None = None
     event_type: str | None = None
     payload: Mapping[str, Any] | None = None
@@ -292,6 +299,12 @@ def is_moved(occurrence: EventOccurrence) -> bool:
     if isinstance(rid, datetime):
         return occurrence.starts_at != rid
     return utc_to_wall_clock(occurrence.starts_at, load_zone(occurrence.event.tzid)).date() != rid
+
+
+def can_dismiss_popup(principal: Principal, delivery: Delivery) -> bool:
+    """A popup is its recipient's alone, also for administrators: anyone else's is as unknown as an id never
+    made (README "Due popup reminders")."""
+    return delivery.channel is DeliveryChannel.POPUP and delivery.recipient_id == principal.user_id
 
 
 def is_stale(delivery: Delivery, now: datetime, policy: DeliveryPolicy) -> bool:

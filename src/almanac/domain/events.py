@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from almanac.domain.errors import N_, InvalidInputError, Problem
 from almanac.domain.recurrence import (
@@ -37,6 +38,16 @@ class Availability(StrEnum):
     BUSY = "busy"
     AVAILABLE = "available"
     OUTSIDE = "outside"
+
+
+class EndForm(StrEnum):
+    """How an event's iCalendar form states its end (RFC 5545 §3.6.1). Every face but CalDAV writes DTEND; a
+    CalDAV client's DTSTART + DURATION, or its DTSTART alone, is served back in the same form."""
+
+    DTEND = "dtend"
+    DURATION = "duration"
+    #: Neither DTEND nor DURATION: a date lasts the day, a date-time is an instant.
+    IMPLIED = "implied"
 
 
 class ReminderChannel(StrEnum):
@@ -86,7 +97,10 @@ class Event:
     ``extra_properties`` holds the raw, unfolded iCalendar content lines of what
     Almanac does not model (one per line, sub-components as BEGIN..END lines),
     re-emitted unchanged; ``dav_name`` is the name a CalDAV client gave the
-    calendar object resource of a master (None: ``<uid>.ics``).
+    calendar object resource of a master (None: ``<uid>.ics``). ``end_form`` and
+    ``class_stated`` keep what a CalDAV client's data left unsaid, so the object
+    is served as it was stored: how the end was written, and whether CLASS was
+    (absent, RFC 5545 §3.8.1.3 makes it PUBLIC); the REST faces never read them.
     """
 
     calendar_id: int
@@ -115,6 +129,8 @@ class Event:
     revision: int = 0
     extra_properties: str | None = None
     dav_name: str | None = None
+    end_form: EndForm = EndForm.DTEND
+    class_stated: bool = True
 
     def has_participant(self, user_id: int) -> bool:
         return any(p.user_id == user_id for p in self.participants)
@@ -215,7 +231,15 @@ def span_of(event: Event, limits: RecurrenceLimits) -> SeriesBounds:
     """
     if not event.is_series:
         return SeriesBounds(event.starts_at, event.ends_at)
-    return series_bounds(schedule_of(event), limits=limits)
+    return _bounds(schedule_of(event), limits)
+
+
+@lru_cache(maxsize=4096)
+def _bounds(schedule: SeriesSchedule, limits: RecurrenceLimits) -> SeriesBounds:
+    """``series_bounds`` of a whole series, remembered: a write checks a series (``check_series``) and then
+    stores its span (``span_of``), which would walk the same rule twice; an import checks a batch of up to
+    a thousand objects before it stores them. Both values are immutable."""
+    return series_bounds(schedule, limits=limits)
 
 
 def check_series(event: Event, limits: RecurrenceLimits) -> None:
@@ -245,4 +269,4 @@ def check_series(event: Event, limits: RecurrenceLimits) -> None:
             raise RecurrenceError.about(
                 "recurrence", N_("The recurrence does not match the event: %(reason)s"), reason=str(exc)
             ) from exc
-        series_bounds(schedule, limits=limits)
+        _bounds(schedule, limits)

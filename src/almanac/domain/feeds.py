@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Final
 
 from almanac.domain.errors import N_
+from almanac.domain.users import Principal
 
 MAX_TITLE_LENGTH: Final = 200
 MAX_FEED_CALENDARS: Final = 100
@@ -42,3 +43,9 @@ def is_valid_feed_title(title: str) -> bool:
     if not title or title != title.strip() or len(title) > MAX_TITLE_LENGTH or not title.strip("."):
         return False
     return all(ch in _TITLE_PUNCTUATION or unicodedata.category(ch)[0] in "LN" for ch in title)
+
+
+def can_see_feed(principal: Principal, feed: Feed) -> bool:
+    """A feed is its owner's alone, also for administrators (its id, the title, names it only among the
+    owner's feeds): anyone else is answered as for a feed that does not exist."""
+    return feed.owner_id == principal.user_id

@@ -1,5 +1,5 @@
-"""What a channel is handed to deliver (a reminder or an invitation to one person, or one webhook message) and what
-it answers."""
+"""What a channel is handed to deliver (an event or task reminder or an invitation to one person, or one webhook
+message) and what it answers."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from typing import Any
 
 from almanac.domain.deliveries import Delivery
 from almanac.domain.events import Event
+from almanac.domain.task_reminders import TaskInstance, instance_at
+from almanac.domain.tasks import Task
 from almanac.domain.users import User
 from almanac.domain.webhooks import Webhook
 
@@ -43,6 +45,27 @@ class ReminderNotice:
 
 
 @dataclass(frozen=True)
+class TaskReminderNotice:
+    """Remind ``recipient`` of ``task``: of its instance anchored at ``delivery.occurrence_start`` when the task
+    recurs (``delivery.recurrence_key`` names it), else of the task itself."""
+
+    delivery: Delivery
+    task: Task
+    recipient: User
+
+    @property
+    def instance(self) -> TaskInstance:
+        """The start and due instants of the reminded instance (the task's own when it does not recur)."""
+        if self.delivery.recurrence_key is None:
+            return instance_at(self.task, None)
+        return instance_at(self.task, self.delivery.occurrence_start, self.delivery.recurrence_key)
+
+    @property
+    def recurrence_key(self) -> str | None:
+        return self.delivery.recurrence_key
+
+
+@dataclass(frozen=True)
 class InvitationNotice:
     """Invite ``attendee`` to ``event`` on behalf of ``organizer``; ``answer_links`` maps each answer
     (``yes``, ``no``, ``maybe``) to a signed URL that records it without signing in, valid until
@@ -66,7 +89,7 @@ class WebhookNotice:
     payload: Mapping[str, Any]
 
 
-Notice = ReminderNotice | InvitationNotice | WebhookNotice
+Notice = ReminderNotice | TaskReminderNotice | InvitationNotice | WebhookNotice
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,14 @@ rules and the setting that chooses between them.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+
+from almanac.domain.calendars import Calendar
+from almanac.domain.permissions import any_entry_admits, can_view_calendar
+from almanac.domain.users import Principal, User, normalize_email
 
 
 class SearchScope(StrEnum):
@@ -28,6 +33,39 @@ class SearchScope(StrEnum):
     EXACT = "exact"
     RELATED = "related"
     ALL = "all"
+
+
+def are_related(principal: Principal, other: Principal, calendars: Iterable[Calendar]) -> bool:
+    """The reference form of "related" (``storage.people.related_condition`` is its SQL mirror; the
+    authorization matrix holds the two together): the same user, a shared group, a personal calendar of
+    ``other`` that ``principal`` may view, or a personal calendar of ``principal`` whose view or edit entries
+    admit ``other``. An administrator is related to everyone; being one does not make others related to them."""
+    if principal.is_admin or principal.user_id == other.user_id or principal.group_ids & other.group_ids:
+        return True
+    me, them = replace(principal, is_admin=False), replace(other, is_admin=False)
+    for calendar in calendars:
+        if calendar.is_group_calendar:
+            continue
+        if calendar.owner_id == other.user_id and can_view_calendar(me, calendar):
+            return True
+        entries = [*calendar.view_permissions, *calendar.edit_permissions]
+        if calendar.owner_id == principal.user_id and any_entry_admits(entries, them):
+            return True
+    return False
+
+
+def is_found(user: User, query: str, *, scope: SearchScope, min_length: int, related: bool) -> bool:
+    """The reference form of ``PeopleRepository.search``'s filter: whether a participant search for ``query``
+    finds ``user`` (``related``: whether ``user`` is related to the caller, see ``are_related``)."""
+    text = query.strip()
+    if text and (user.username == text or normalize_email(user.email) == normalize_email(text)):
+        return True
+    folded = fold(text)
+    if scope is SearchScope.EXACT or len(folded) < min_length:
+        return False
+    if scope is SearchScope.RELATED and not related:
+        return False
+    return folded in search_key(user.display_name, user.username, user.email)
 
 
 def search_key(*texts: str) -> str:

@@ -108,3 +108,21 @@ def can_read_event(principal: Principal, calendar: Calendar, event: Event) -> bo
 
 def can_edit_event(principal: Principal, calendar: Calendar, event: Event) -> bool:
     return can_edit_calendar(principal, calendar)
+
+
+def may_be_told_about(
+    principal: Principal, calendar: Calendar | None, event: Event | None, *, took_part: bool = False
+) -> bool:
+    """Whether a message about an event (a reminder, a webhook message) may go to ``principal`` *now*, when it is
+    sent rather than when it was planned: sharing may have been withdrawn in between.
+
+    * The event still exists (``calendar`` is where it is now): whoever may read it (``can_read_event``).
+    * The event was deleted since (``event`` None; ``calendar`` the one it was in): whoever may read that
+      calendar, or took part in the event (``took_part``, from the message about it).
+    * Its calendar is gone too: administrators only.
+    """
+    if calendar is None:
+        return principal.is_admin
+    if event is not None:
+        return can_read_event(principal, calendar, event)
+    return can_read_calendar(principal, calendar) or took_part

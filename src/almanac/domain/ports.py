@@ -8,7 +8,7 @@ rolls everything back.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -20,6 +20,7 @@ from almanac.domain.deliveries import Delivery, DeliveryAttempt, DeliveryStatus
 from almanac.domain.events import Event
 from almanac.domain.feeds import Feed
 from almanac.domain.idempotency import IdempotencyRecord
+from almanac.domain.journals import Journal
 from almanac.domain.notices import DeliveryReceipt, Notice
 from almanac.domain.people import SearchScope
 from almanac.domain.queries import EventFilter, EventOrder, Page, PageRequest
@@ -97,6 +98,14 @@ class CalendarRepository(Protocol):
 class EventRepository(Protocol):
     def add(self, event: Event) -> Event: ...
 
+    def add_many(self, events: Sequence[Event]) -> list[Event]:
+        """``add`` each event (participants and reminders included), in bulk; the stored events, in order.
+
+        The same rows and the same returned events as calling ``add`` on each in
+        turn (a contract test holds both to it), for imports of many events.
+        """
+        ...
+
     def get(self, event_id: int, *, for_update: bool = False) -> Event | None:
         """The event; with ``for_update`` its row stays locked until the unit of work ends (writes)."""
         ...
@@ -147,6 +156,12 @@ class EventRepository(Protocol):
         """The events of the calendar sharing ``uid`` (a master, or a single event, and its overrides), master first."""
         ...
 
+    def list_by_uids(
+        self, calendar_id: int, uids: Sequence[str], *, for_update: bool = False
+    ) -> dict[str, list[Event]]:
+        """``list_by_uid`` for many UIDs at once: the found ones only, each list master first."""
+        ...
+
     def get_by_dav_name(self, calendar_id: int, name: str, *, for_update: bool = False) -> Event | None:
         """The master (or single event) whose CalDAV resource name is ``name``: its ``dav_name``, or
         ``<uid>.ics`` when it has none."""
@@ -194,12 +209,37 @@ class ChangeLogRepository(Protocol):
         """
         ...
 
+    def record_many(self, calendar_id: int, changes: Sequence[tuple[str, ChangeKind]], at: datetime) -> int:
+        """``record`` each (name, kind) in turn, in bulk: the calendar takes one revision per change, the
+        last change of a name is its latest; the calendar's revision afterwards."""
+        ...
+
     def revision_of(self, calendar_id: int) -> int:
         """The calendar's current revision (0 before its first change)."""
         ...
 
-    def since(self, calendar_id: int, revision: int) -> list[Change]:
-        """The latest change of every name changed after ``revision``, by revision."""
+    def horizon_of(self, calendar_id: int) -> int:
+        """The calendar's sync horizon: the newest revision whose tombstones were pruned (0: none ever were).
+
+        Every change after the horizon is still in the log; a token below it may have missed a deletion.
+        """
+        ...
+
+    def since(self, calendar_id: int, revision: int, *, limit: int | None = None) -> list[Change]:
+        """The latest change of every name changed after ``revision``, by revision; the first ``limit`` of them."""
+        ...
+
+    def calendars_with_tombstones_before(self, before: datetime, *, after_id: int, limit: int) -> list[int]:
+        """Ids above ``after_id`` (ascending, at most ``limit``) of calendars holding a tombstone changed
+        before ``before``."""
+        ...
+
+    def prune_tombstones(self, calendar_id: int, *, before: datetime) -> int | None:
+        """Remove the calendar's tombstones changed before ``before`` and raise its horizon to the newest
+        revision removed; the number removed, or None when the calendar is busy (a writer holds it: try later).
+
+        Takes the calendar's lock as ``record`` does, so a name re-created meanwhile is never removed.
+        """
         ...
 
 
@@ -229,6 +269,10 @@ class DeliveryRepository(Protocol):
     def reminders_of_event(self, event_id: int) -> list[Delivery]:
         """Every reminder delivery (any status) of the event, and of every occurrence of it when it is a
         series' master (overrides' included); invitation and webhook deliveries excluded."""
+        ...
+
+    def reminders_of_task(self, task_id: int) -> list[Delivery]:
+        """Every reminder delivery (any status) of the task, of every instance when it recurs."""
         ...
 
     def invitations_of(self, event_id: int, recipient_id: int) -> list[Delivery]:
@@ -293,10 +337,22 @@ class DeliveryRepository(Protocol):
 
     def set_horizon(self, event_id: int, until: datetime) -> None: ...
 
+    def set_horizons(self, horizons: Mapping[int, datetime]) -> None:
+        """``set_horizon`` for many events (event id -> until) at once."""
+        ...
+
     def events_to_plan(self, *, before: datetime, limit: int) -> list[int]:
         """Ids of events (single events and series masters, never overrides) with reminders of their own or
         of an override, planned only up to an instant earlier than ``before``, that may have occurrences later
         (or never planned)."""
+        ...
+
+    def set_task_horizon(self, task_id: int, until: datetime) -> None: ...
+
+    def tasks_to_plan(self, *, before: datetime, limit: int) -> list[int]:
+        """Ids of tasks neither completed nor canceled, with reminders, planned only up to an instant earlier
+        than ``before`` that may remind later (a recurring task, or one starting or due past its horizon),
+        or never planned."""
         ...
 
 
@@ -366,6 +422,10 @@ class TaskRepository(Protocol):
 
     def get_by_uid(self, calendar_id: int, uid: str, *, for_update: bool = False) -> Task | None: ...
 
+    def uids_in_use(self, calendar_id: int, uids: Sequence[str]) -> set[str]:
+        """Which of ``uids`` tasks of the calendar hold."""
+        ...
+
     def list_of_calendar(self, calendar_id: int) -> list[Task]:
         """Every task of the calendar, by UID."""
         ...
@@ -389,6 +449,29 @@ class TaskRepository(Protocol):
         """Tasks of one calendar whose start lies in ``[starts_from, starts_until]`` (both inclusive), of one
         category when given, delegated to ``delegate_id`` when given; by start, then summary, then id."""
         ...
+
+
+class JournalRepository(Protocol):
+    """Journal entries (VJOURNAL calendar objects), each named once and holding one UID per calendar."""
+
+    def add(self, journal: Journal) -> Journal: ...
+
+    def get_by_name(self, calendar_id: int, name: str, *, for_update: bool = False) -> Journal | None:
+        """The journal whose CalDAV resource name in the calendar is ``name``; ``for_update`` locks it."""
+        ...
+
+    def get_by_uid(self, calendar_id: int, uid: str) -> Journal | None: ...
+
+    def list_of_calendar(
+        self, calendar_id: int, *, names: Sequence[str] | None = None, reaching: tuple[datetime, datetime] | None = None
+    ) -> list[Journal]:
+        """The calendar's journals by UID: all, or those named ``names``, or those that may have an instance in
+        ``reaching`` = (start, end): DTSTART within two days of ``[start, end)``, or recurring (the caller decides)."""
+        ...
+
+    def update(self, journal: Journal) -> Journal: ...
+
+    def delete(self, journal_id: int) -> None: ...
 
 
 class AttachmentRepository(Protocol):
@@ -508,6 +591,9 @@ class UnitOfWork(Protocol):
 
     @property
     def tasks(self) -> TaskRepository: ...
+
+    @property
+    def journals(self) -> JournalRepository: ...
 
     @property
     def attachments(self) -> AttachmentRepository: ...

@@ -7,7 +7,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 
-from almanac.domain.calendar_data import ParsedObject
+from almanac.domain.calendar_data import CalendarFile, ParsedObject
 from almanac.domain.calendars import Calendar
 from almanac.domain.events import Event
 from almanac.domain.tasks import Task
@@ -65,6 +65,9 @@ class ICalendarCodec:
 
     def parse_calendar_file(self, data: bytes, *, default_tzid: str) -> list[ParsedObject]:
         return parse.parse_calendar_file(data, default_tzid=default_tzid)
+
+    def read_calendar_file(self, data: bytes, *, default_tzid: str) -> CalendarFile:
+        return parse.read_calendar_file(data, default_tzid=default_tzid)
 
 
 def _content_key(master: Event, overrides: Sequence[Event], users: Mapping[int, User]) -> bytes:

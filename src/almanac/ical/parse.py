@@ -1,9 +1,9 @@
 """Reading iCalendar (RFC 5545) into calendar objects: one UID's master VEVENT, its overrides, the rest kept raw.
 
-``parse_calendar_file`` reads a whole file for an import (any number of
-UIDs); ``parse_calendar_object`` reads one CalDAV resource (exactly one UID,
-RFC 4791 §4.1). Both raise ``CalendarDataError`` naming the line and the
-reason at the first fault, so nothing of a broken file is stored.
+``read_calendar_file`` reads a whole file for an import (any number of
+UIDs), one calendar object at a time; ``parse_calendar_object`` reads one
+CalDAV resource (exactly one UID, RFC 4791 §4.1). Both raise
+``CalendarDataError`` naming the line and the reason at the first fault.
 
 What Almanac models is mapped to domain values (see ``ParsedComponent``);
 everything else of a VEVENT — ``X-`` and other unknown properties,
@@ -11,12 +11,15 @@ everything else of a VEVENT — ``X-`` and other unknown properties,
 sub-components — is kept as raw unfolded lines in ``extra_properties``, in
 the order read. Mapping choices (documented in the README):
 
-* CLASS: PUBLIC is public, PRIVATE and CONFIDENTIAL private; absent means PUBLIC (RFC 5545 §3.8.1.3);
+* CLASS: PUBLIC is public, PRIVATE and CONFIDENTIAL private; absent means PUBLIC (RFC 5545 §3.8.1.3), and
+  the event remembers it had none (``class_stated``), so it is served without one;
+* the end: DTEND, DTSTART + DURATION or DTSTART alone, remembered as ``end_form`` and served in that form;
 * PRIORITY: 0 none, 1-4 high, 5 normal, 6-9 low (the three levels of RFC 5545 §3.8.1.9);
 * TRANSP:TRANSPARENT is "available", else "busy"; ``X-MICROSOFT-CDO-BUSYSTATUS:OOF`` is "outside";
 * CATEGORIES naming one built-in category (``Meeting``) sets the category; any other is kept raw;
 * a VALARM becomes a reminder when it is ACTION:DISPLAY (popup) or EMAIL with a TRIGGER at or before
-  the start, or at an absolute UTC instant; any other alarm is kept raw;
+  the start (a VTODO without DTSTART: before DUE, RELATED=END), or at an absolute UTC instant; any other
+  alarm is kept raw;
 * all-day events (DTSTART;VALUE=DATE) and floating times are placed in ``default_tzid``;
 * a missing or empty SUMMARY becomes "Untitled" (Almanac requires a title);
 * DTSTAMP, CREATED, LAST-MODIFIED and SEQUENCE are the server's (from its timestamps and revision).
@@ -24,6 +27,7 @@ the order read. Mapping choices (documented in the README):
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -31,19 +35,21 @@ from almanac.domain.calendar_data import (
     STATUS_OF_PARTSTAT,
     Address,
     CalendarDataError,
+    CalendarFile,
     ComponentKind,
     ParsedComponent,
+    ParsedJournal,
     ParsedObject,
     ParsedTask,
     line_field,
 )
 from almanac.domain.categories import ALL_CATEGORY_KEY, BUILT_IN_CATEGORIES
 from almanac.domain.errors import N_, Problem
-from almanac.domain.events import Availability, Priority, Privacy, Reminder, ReminderChannel
+from almanac.domain.events import Availability, EndForm, Priority, Privacy, Reminder, ReminderChannel
 from almanac.domain.recurrence import Recurrence, RecurrenceError, RecurrenceId
 from almanac.domain.recurrence_zones import load_zone, local_midnight_utc, utc_to_wall_clock, wall_clock_to_utc
 from almanac.domain.tasks import TaskStatus
-from almanac.ical.lines import ContentLine, RawComponent, components
+from almanac.ical.lines import ComponentSpan, ContentLine, RawComponent, ScannedComponent, read_component, scan
 from almanac.ical.values import (
     duration_value,
     integer_value,
@@ -59,11 +65,13 @@ MAX_UID_LENGTH = 255
 _KINDS = {kind.value: kind for kind in ComponentKind}
 _SINGLE = ("UID", "DTSTART", "DTEND", "DURATION", "SUMMARY", "DESCRIPTION", "LOCATION", "CLASS", "TRANSP")
 _SINGLE_MORE = ("PRIORITY", "RECURRENCE-ID", "ORGANIZER", "RRULE")
+_SINGLE_EVENT = (*_SINGLE, *_SINGLE_MORE)
 # Written by the server from its own data (RFC 5545 §3.8.7), so what a client sends is not kept.
 _SERVER_MANAGED = frozenset({"DTSTAMP", "CREATED", "LAST-MODIFIED", "SEQUENCE"})
 _RECURRENCE = frozenset({"RRULE", "RDATE", "EXDATE"})
 # Read before the rest of a VEVENT (they fix its timing and identity).
 _READ_FIRST = frozenset({"UID", "DTSTART", "DTEND", "DURATION"})
+_NOT_LEFT = _SERVER_MANAGED | _READ_FIRST
 _CATEGORY_BY_NAME = {c.name.casefold(): c.key for c in BUILT_IN_CATEGORIES if c.key != ALL_CATEGORY_KEY}
 _CATEGORY_BY_NAME.update({c.short_name: c.key for c in BUILT_IN_CATEGORIES if c.key != ALL_CATEGORY_KEY})
 OUT_OF_OFFICE = "X-MICROSOFT-CDO-BUSYSTATUS"
@@ -74,29 +82,26 @@ _SINGLE_TODO = (
 _TODO_STATUSES = {status.ical: status for status in TaskStatus}
 
 
-def parse_calendar_file(data: bytes, *, default_tzid: str = "UTC") -> list[ParsedObject]:
-    """Every calendar object of ``data`` (one per UID, in order of first appearance).
+def read_calendar_file(data: bytes, *, default_tzid: str = "UTC") -> CalendarFile:
+    """The calendar objects of ``data`` (one per UID, in order of first appearance), read one at a time.
 
-    VEVENTs and VTODOs are fully read; VJOURNAL objects are returned with their
-    kind and no master (the caller decides to skip or refuse them); VTIMEZONE
-    is read from the TZID names instead (IANA, Windows or a path ending in an
-    IANA name); other components are ignored. CalendarDataError at the first fault.
+    The file's structure, its VCALENDAR lines and every component's UID are
+    checked first (``lines.scan``), so ``len()`` is known before anything is
+    parsed; each object is then parsed when iteration reaches it, so a large
+    file is never held as parsed lines all at once. VEVENTs and VTODOs are fully
+    read; VJOURNAL objects come with their kind, no master and what the store
+    indexes of them (``ParsedJournal``: a CalDAV calendar keeps their text whole,
+    an import skips them); VTIMEZONE is read from the TZID names instead (IANA,
+    Windows or a path ending in an IANA name); other components are checked and
+    ignored. CalendarDataError at the first fault: from this call for the
+    structure, from the iteration for the faults of one object.
     """
-    load_zone(default_tzid)
-    groups: dict[str, _Group] = {}
-    for calendar in components(data):
-        if calendar.name != "VCALENDAR":
-            raise CalendarDataError.at(
-                calendar.number, N_("The data must be BEGIN:VCALENDAR blocks, not %(name)s."), name=calendar.name
-            )
-        version = calendar.first("VERSION")
-        if version is not None and version.value.strip() != "2.0":
-            raise CalendarDataError.at(version.number, N_("Only iCalendar VERSION:2.0 is supported."))
-        for component in calendar.components:
-            kind = _KINDS.get(component.name)
-            if kind is not None:
-                _group_of(groups, component, kind).add(component)
-    return [group.parsed(default_tzid) for group in groups.values()]
+    return _CalendarFile(data, default_tzid)
+
+
+def parse_calendar_file(data: bytes, *, default_tzid: str = "UTC") -> list[ParsedObject]:
+    """Every calendar object of ``data``, parsed (``read_calendar_file`` as a list)."""
+    return list(read_calendar_file(data, default_tzid=default_tzid))
 
 
 def parse_calendar_object(data: bytes, *, default_tzid: str) -> ParsedObject:
@@ -113,28 +118,59 @@ def parse_calendar_object(data: bytes, *, default_tzid: str) -> ParsedObject:
     return found[0]
 
 
+class _CalendarFile:
+    """Implements ``almanac.domain.calendar_data.CalendarFile``: the grouping is done, the parsing is lazy."""
+
+    def __init__(self, data: bytes, default_tzid: str) -> None:
+        load_zone(default_tzid)
+        scanned = scan(data)
+        self._text, self._default_tzid = scanned.text, default_tzid
+        self._groups: dict[str, _Group] = {}
+        for calendar in scanned.calendars:
+            if calendar.name != "VCALENDAR":
+                raise CalendarDataError.at(
+                    calendar.number, N_("The data must be BEGIN:VCALENDAR blocks, not %(name)s."), name=calendar.name
+                )
+            version = calendar.first("VERSION")
+            if version is not None and version.value.strip() != "2.0":
+                raise CalendarDataError.at(version.number, N_("Only iCalendar VERSION:2.0 is supported."))
+            for component in calendar.components:
+                kind = _KINDS.get(component.span.name)
+                if kind is not None:
+                    _group_of(self._groups, component, kind).add(component)
+                else:
+                    read_component(self._text, component.span)  # not stored, but a fault in it is one of the file
+
+    def __len__(self) -> int:
+        return len(self._groups)
+
+    def __iter__(self) -> Iterator[ParsedObject]:
+        for group in self._groups.values():
+            yield group.parsed(self._text, self._default_tzid)
+
+
 @dataclass
 class _Group:
     uid: str
     kind: ComponentKind
     line: int
-    master: RawComponent | None = None
-    overrides: list[RawComponent] = field(default_factory=list)
+    master: ComponentSpan | None = None
+    overrides: list[ComponentSpan] = field(default_factory=list)
 
-    def add(self, component: RawComponent) -> None:
-        if component.first("RECURRENCE-ID") is not None:
-            self.overrides.append(component)
+    def add(self, component: ScannedComponent) -> None:
+        if component.has_recurrence_id:
+            self.overrides.append(component.span)
         elif self.master is not None:
             raise CalendarDataError.at(
-                component.number,
+                component.span.number,
                 N_("A second %(kind)s with UID %(uid)s and no RECURRENCE-ID; only overrides may repeat a UID."),
-                kind=component.name,
+                kind=component.span.name,
                 uid=self.uid,
             )
         else:
-            self.master = component
+            self.master = component.span
 
-    def parsed(self, default_tzid: str) -> ParsedObject:
+    def parsed(self, text: str, default_tzid: str) -> ParsedObject:
         if self.kind is ComponentKind.TODO:
             if self.overrides:
                 raise CalendarDataError.at(
@@ -142,7 +178,12 @@ class _Group:
                     N_("Overridden occurrences (RECURRENCE-ID) of a task are not supported."),
                 )
             assert self.master is not None  # a VTODO without RECURRENCE-ID started the group
-            return ParsedObject(self.uid, self.kind, self.line, task=_todo(self.master, default_tzid))
+            return ParsedObject(
+                self.uid, self.kind, self.line, task=_todo(read_component(text, self.master), default_tzid)
+            )
+        if self.kind is ComponentKind.JOURNAL:
+            written = read_component(text, self.master) if self.master is not None else None
+            return ParsedObject(self.uid, self.kind, self.line, journal=_journal(written, default_tzid))
         if self.kind is not ComponentKind.EVENT:
             return ParsedObject(self.uid, self.kind, self.line)
         if self.master is None:
@@ -151,32 +192,32 @@ class _Group:
                 N_("The UID %(uid)s has overridden occurrences (RECURRENCE-ID) but no master VEVENT."),
                 uid=self.uid,
             )
-        master = _component(self.master, default_tzid)
+        master = _component(read_component(text, self.master), default_tzid)
         overrides: dict[RecurrenceId, ParsedComponent] = {}
-        for raw in self.overrides:
-            override = _component(raw, default_tzid, master=master)
+        for span in self.overrides:
+            override = _component(read_component(text, span), default_tzid, master=master)
             assert override.recurrence_id is not None
             if override.recurrence_id in overrides:
-                raise CalendarDataError.at(raw.number, N_("A second override of the same RECURRENCE-ID."))
+                raise CalendarDataError.at(span.number, N_("A second override of the same RECURRENCE-ID."))
             overrides[override.recurrence_id] = override
         return ParsedObject(self.uid, self.kind, self.line, master, tuple(overrides.values()))
 
 
-def _group_of(groups: dict[str, _Group], component: RawComponent, kind: ComponentKind) -> _Group:
-    uid_line = component.first("UID")
+def _group_of(groups: dict[str, _Group], component: ScannedComponent, kind: ComponentKind) -> _Group:
+    uid_line, number = component.uid, component.span.number
     uid = text_value(uid_line).strip() if uid_line else ""
     if not uid:
-        raise CalendarDataError.at(component.number, N_("The %(kind)s has no UID."), kind=component.name)
+        raise CalendarDataError.at(number, N_("The %(kind)s has no UID."), kind=component.span.name)
     if len(uid) > MAX_UID_LENGTH:
         raise CalendarDataError.at(
-            uid_line.number if uid_line else component.number,
+            uid_line.number if uid_line else number,
             N_("The UID is longer than %(limit)s characters."),
             limit=MAX_UID_LENGTH,
         )
-    group = groups.setdefault(uid, _Group(uid, kind, component.number))
+    group = groups.setdefault(uid, _Group(uid, kind, number))
     if group.kind is not kind:
         raise CalendarDataError.at(
-            component.number,
+            number,
             N_("The UID %(uid)s is used by a %(kind)s and a %(other)s."),
             uid=uid,
             kind=group.kind.value,
@@ -187,10 +228,7 @@ def _group_of(groups: dict[str, _Group], component: RawComponent, kind: Componen
 
 def _component(raw: RawComponent, default_tzid: str, *, master: ParsedComponent | None = None) -> ParsedComponent:
     """One VEVENT (an override when ``master`` is given) as a ParsedComponent."""
-    for name in (*_SINGLE, *_SINGLE_MORE):
-        repeated = raw.all(name)
-        if len(repeated) > 1:
-            raise CalendarDataError.at(repeated[1].number, N_("%(name)s may appear only once."), name=name)
+    _refuse_repeated(raw, _SINGLE_EVENT)
     start_line = raw.first("DTSTART")
     if start_line is None:
         raise CalendarDataError.at(raw.number, N_("The VEVENT has no DTSTART."))
@@ -221,15 +259,20 @@ def _component(raw: RawComponent, default_tzid: str, *, master: ParsedComponent 
         attendees=tuple(reader.addresses("ATTENDEE")),
         organizer=next(iter(reader.addresses("ORGANIZER")), None),
         extra_properties=reader.extra(),
+        end_form=_end_form(raw),
+        class_stated=raw.first("CLASS") is not None,
     )
+
+
+def _end_form(raw: RawComponent) -> EndForm:
+    if raw.first("DTEND") is not None:
+        return EndForm.DTEND
+    return EndForm.DURATION if raw.first("DURATION") is not None else EndForm.IMPLIED
 
 
 def _todo(raw: RawComponent, default_tzid: str) -> ParsedTask:
     """One VTODO (RFC 5545 §3.6.2) as a ParsedTask; DTSTART and DUE are each optional."""
-    for name in _SINGLE_TODO:
-        repeated = raw.all(name)
-        if len(repeated) > 1:
-            raise CalendarDataError.at(repeated[1].number, N_("%(name)s may appear only once."), name=name)
+    _refuse_repeated(raw, _SINGLE_TODO)
     start_line, due_line, duration_line = raw.first("DTSTART"), raw.first("DUE"), raw.first("DURATION")
     if due_line is not None and duration_line is not None:
         raise CalendarDataError.at(duration_line.number, N_("A VTODO may have DUE or DURATION, not both."))
@@ -270,11 +313,27 @@ def _todo(raw: RawComponent, default_tzid: str) -> ParsedTask:
         priority=fields.priority(),
         status=status,
         completed_at=completed_at,
-        reminders=tuple(reader.reminders()),
+        # A VTODO without DTSTART counts its relative alarms back from DUE (RELATED=END, RFC 5545 §3.8.6.3),
+        # as its reminders are delivered (domain.task_reminders); START there, which the RFC forbids, reads alike.
+        reminders=tuple(reader.reminders(related=("START",) if start is not None or due is None else ("END", "START"))),
         attendees=tuple(reader.addresses("ATTENDEE")),
         organizer=next(iter(reader.addresses("ORGANIZER")), None),
         extra_properties=reader.extra(),
     )
+
+
+def _journal(master: RawComponent | None, default_tzid: str) -> ParsedJournal:
+    """What the store indexes of a VJOURNAL (the rest is kept as written): its DTSTART, checked, and whether
+    it recurs. Overrides alone (no master) have no DTSTART of the series."""
+    start_line = master.first("DTSTART") if master is not None else None
+    if master is None or start_line is None:
+        return ParsedJournal(starts_at=None)
+    repeated = master.all("DTSTART")
+    if len(repeated) > 1:
+        raise CalendarDataError.at(repeated[1].number, N_("%(name)s may appear only once."), name="DTSTART")
+    start = moment_value(start_line, default_tzid=default_tzid)
+    recurs = master.first("RRULE") is not None or master.first("RDATE") is not None
+    return ParsedJournal(starts_at=_instant(start.value, start.tzid), recurs=recurs)
 
 
 def _todo_status(reader: _Reader) -> tuple[TaskStatus, datetime | None]:
@@ -302,6 +361,18 @@ def _todo_status(reader: _Reader) -> tuple[TaskStatus, datetime | None]:
         raise CalendarDataError.at(completed_line[0].number, N_("COMPLETED must be a date-time in UTC."))
     assert isinstance(moment.value, datetime)
     return status, moment.value
+
+
+def _refuse_repeated(raw: RawComponent, names: tuple[str, ...]) -> None:
+    """CalendarDataError at the second line of the first of ``names`` (in that order) that appears twice."""
+    seen: set[str] = set()
+    repeated: set[str] = set()
+    for line in raw.properties:
+        (repeated if line.name in seen else seen).add(line.name)
+    for name in names:
+        if name in repeated:
+            second = raw.all(name)[1]
+            raise CalendarDataError.at(second.number, N_("%(name)s may appear only once."), name=name)
 
 
 def _instant(value: date | datetime, tzid: str) -> datetime:
@@ -385,7 +456,7 @@ class _Reader:
     """Takes the modelled lines of one VEVENT in turn; whatever is left over is kept raw."""
 
     def __init__(self, raw: RawComponent) -> None:
-        self._left = [line for line in raw.properties if line.name not in _SERVER_MANAGED | _READ_FIRST]
+        self._left = [line for line in raw.properties if line.name not in _NOT_LEFT]
         self._kept: list[str] = []
         self._components = list(raw.components)
         self._modelled: list[RawComponent] = []
@@ -423,10 +494,11 @@ class _Reader:
             found.append(Address(email, status, line.text))
         return found
 
-    def reminders(self) -> list[Reminder]:
+    def reminders(self, *, related: tuple[str, ...] = ("START",)) -> list[Reminder]:
+        """The VALARMs Almanac models as reminders; a relative TRIGGER only when its RELATED is in ``related``."""
         found = []
         for alarm in self._components:
-            reminder = _reminder(alarm) if alarm.name == "VALARM" else None
+            reminder = _reminder(alarm, related) if alarm.name == "VALARM" else None
             if reminder is not None:
                 found.append(reminder)
                 self._modelled.append(alarm)
@@ -481,7 +553,7 @@ class _Fields:
         return key
 
 
-def _reminder(alarm: RawComponent) -> Reminder | None:
+def _reminder(alarm: RawComponent, related: tuple[str, ...]) -> Reminder | None:
     """The reminder a VALARM expresses, or None when Almanac cannot model it (then it is kept raw)."""
     action, trigger = alarm.first("ACTION"), alarm.first("TRIGGER")
     if action is None or trigger is None or alarm.components or alarm.first("REPEAT") is not None:
@@ -495,7 +567,7 @@ def _reminder(alarm: RawComponent) -> Reminder | None:
         if not isinstance(moment.value, datetime) or moment.tzid != "UTC":
             return None
         return Reminder(at=moment.value, channel=channel)
-    if (trigger.param("RELATED") or "START").upper() != "START":
+    if (trigger.param("RELATED") or "START").upper() not in related:
         return None
     offset = duration_value(trigger)
     if offset > timedelta(0):
@@ -503,4 +575,4 @@ def _reminder(alarm: RawComponent) -> Reminder | None:
     return Reminder(before=-offset, channel=channel)
 
 
-__all__ = ["MAX_UID_LENGTH", "UNTITLED", "parse_calendar_file", "parse_calendar_object"]
+__all__ = ["MAX_UID_LENGTH", "UNTITLED", "parse_calendar_file", "parse_calendar_object", "read_calendar_file"]

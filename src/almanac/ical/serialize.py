@@ -6,8 +6,10 @@ the event's last change rather than the clock — so equal content gives equal
 bytes and a hash of them is a stable entity tag.
 
 Each VEVENT carries: UID, DTSTAMP/CREATED/LAST-MODIFIED, DTSTART/DTEND (with
-TZID, in UTC, or VALUE=DATE for all-day events), SUMMARY, DESCRIPTION,
-LOCATION, CATEGORIES (the built-in category's English name), CLASS (privacy),
+TZID, in UTC, or VALUE=DATE for all-day events; DURATION instead, or no end at
+all, when a CalDAV client wrote it so and the end is still the one it implies),
+SUMMARY, DESCRIPTION, LOCATION, CATEGORIES (the built-in category's English
+name), CLASS (privacy; left out when a CalDAV client sent none and the event is public),
 TRANSP (availability; "outside" adds ``X-MICROSOFT-CDO-BUSYSTATUS:OOF``),
 PRIORITY (high 1, normal 5, low 9), SEQUENCE (revision - 1), the true
 RRULE/RDATE/EXDATE of a series (eXo writes ``COUNT=1``, spec §5.2.6),
@@ -35,9 +37,9 @@ import icalendar
 from almanac.domain.calendar_data import PARTSTAT_OF_STATUS
 from almanac.domain.calendars import Calendar
 from almanac.domain.categories import find_category
-from almanac.domain.events import Availability, Event, Priority, Privacy, Reminder, ReminderChannel
+from almanac.domain.events import Availability, EndForm, Event, Priority, Privacy, Reminder, ReminderChannel
 from almanac.domain.recurrence import format_occurrence_key
-from almanac.domain.recurrence_zones import UTC, load_zone, utc_to_wall_clock, wall_clock_to_utc
+from almanac.domain.recurrence_zones import UTC, load_zone, local_midnight_utc, utc_to_wall_clock, wall_clock_to_utc
 from almanac.domain.tasks import ICAL_PRIORITY, Task, TaskStatus
 from almanac.domain.users import User
 
@@ -177,7 +179,9 @@ def _vevent(event: Event, master: Event, users: Mapping[int, User]) -> bytes:
         component.add("created", event.created_at.astimezone(UTC))
     component.add("last-modified", changed.astimezone(UTC))
     _timing(component, "dtstart", event.starts_at, all_day=event.all_day, tzid=event.tzid)
-    _timing(component, "dtend", event.ends_at, all_day=event.all_day, tzid=event.tzid)
+    end_line = _end_line(event)
+    if end_line is None:
+        _timing(component, "dtend", event.ends_at, all_day=event.all_day, tzid=event.tzid)
     if event.recurrence_id is not None:
         _recurrence_id(component, event.recurrence_id, master)
     component.add("summary", event.summary)
@@ -188,7 +192,8 @@ def _vevent(event: Event, master: Event, users: Mapping[int, User]) -> bytes:
     category = find_category(event.category_key) if event.category_key else None
     if category is not None:
         component.add("categories", [category.name])
-    component.add("class", "PUBLIC" if event.privacy is Privacy.PUBLIC else "PRIVATE")
+    if event.class_stated or event.privacy is not Privacy.PUBLIC:
+        component.add("class", "PUBLIC" if event.privacy is Privacy.PUBLIC else "PRIVATE")
     component.add("transp", "TRANSPARENT" if event.availability is Availability.AVAILABLE else "OPAQUE")
     if event.availability is Availability.OUTSIDE:
         component.add("x-microsoft-cdo-busystatus", "OOF")
@@ -204,6 +209,8 @@ def _vevent(event: Event, master: Event, users: Mapping[int, User]) -> bytes:
     if has_attendees and author is not None and "ORGANIZER" not in extra_names:
         component.add("organizer", _address(author, None))
     parts = [component.to_ical().removesuffix(_END_EVENT)]
+    if end_line:
+        parts.append(fold(end_line))
     if event.recurrence is not None:
         tzid = None if event.all_day else event.tzid
         parts.extend(fold(line) for line in event.recurrence.to_lines(tzid=tzid))
@@ -212,6 +219,35 @@ def _vevent(event: Event, master: Event, users: Mapping[int, User]) -> bytes:
     parts.extend(fold(line) for line in extra_components)
     parts.append(_END_EVENT)
     return b"".join(parts)
+
+
+def _end_line(event: Event) -> str | None:
+    """The end in the form a CalDAV client wrote it: a DURATION line, "" for no end at all (only while the end
+    is still the one RFC 5545 §3.6.1 implies), or None for DTEND (every other form, and any end a REST face moved).
+    """
+    if event.end_form is EndForm.DURATION:
+        return "DURATION:" + _duration(event)
+    if event.end_form is EndForm.IMPLIED:
+        if not event.all_day:
+            return "" if event.ends_at == event.starts_at else None
+        zone = load_zone(event.tzid)
+        next_day = utc_to_wall_clock(event.starts_at, zone).date() + timedelta(days=1)
+        return "" if event.ends_at == local_midnight_utc(next_day, zone) else None
+    return None
+
+
+def _duration(event: Event) -> str:
+    """The event's length as an RFC 5545 §3.3.6 duration: whole days of its zone when all-day; otherwise the
+    exact time (hours, minutes, seconds, never days: a day of DURATION is a nominal one, 23 h across a DST change)."""
+    if event.all_day:
+        zone = load_zone(event.tzid)
+        days = (utc_to_wall_clock(event.ends_at, zone).date() - utc_to_wall_clock(event.starts_at, zone).date()).days
+        return f"P{max(days, 0)}D"
+    seconds = max(int((event.ends_at - event.starts_at).total_seconds()), 0)
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    text = "".join(f"{n}{unit}" for n, unit in ((hours, "H"), (minutes, "M"), (seconds, "S")) if n)
+    return "PT" + (text or "0S")
 
 
 def _vtodo(task: Task, users: Mapping[int, User]) -> bytes:
@@ -256,7 +292,9 @@ def _vtodo(task: Task, users: Mapping[int, User]) -> bytes:
         component.add("organizer", _address(author, None))
     parts = [component.to_ical().removesuffix(_END_TODO)]
     parts.extend(fold(line) for line in extra_properties)
-    parts.extend(_valarm(reminder, task.summary, author) for reminder in task.reminders)
+    # A task without a start counts its reminders back from DUE (domain.task_reminders): RELATED=END says so.
+    related_end = task.has_due and not task.has_start
+    parts.extend(_valarm(reminder, task.summary, author, related_end=related_end) for reminder in task.reminders)
     parts.extend(fold(line) for line in extra_components)
     parts.append(_END_TODO)
     return b"".join(parts)
@@ -322,10 +360,12 @@ def _address(user: User, partstat: str | None) -> icalendar.vCalAddress:
     return address
 
 
-def _valarm(reminder: Reminder, summary: str, author: User | None) -> bytes:
+def _valarm(reminder: Reminder, summary: str, author: User | None, *, related_end: bool = False) -> bytes:
     alarm = icalendar.Alarm()
     if reminder.at is not None:
         alarm.add("trigger", reminder.at.astimezone(UTC), parameters={"VALUE": "DATE-TIME"})
+    elif related_end:
+        alarm.add("trigger", -(reminder.before or timedelta(0)), parameters={"RELATED": "END"})
     else:
         alarm.add("trigger", -(reminder.before or timedelta(0)))
     alarm.add("description", summary)

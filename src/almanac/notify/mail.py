@@ -105,7 +105,7 @@ def compose_reminder(notice: ReminderNotice, *, sender: str, now: datetime) -> E
     message = EmailMessage(policy=POLICY)
     message["From"] = sender
     message["To"] = formataddr((recipient.display_name, recipient.email))
-    message["Subject"] = texts["subject"].format(summary=_one_line(event.summary), when=short)
+    message["Subject"] = texts["subject"].format(summary=one_line(event.summary), when=short)
     message["Date"] = rfc2822_date(now.astimezone(UTC))
     message["Message-ID"] = message_id(notice.delivery.id, sender)
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to reminders
@@ -154,5 +154,5 @@ def calendar_attachment(notice: ReminderNotice, *, now: datetime) -> bytes:
     return data
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
     return " ".join(text.split())[:200]

@@ -1,5 +1,5 @@
-"""The email channel: reminder mails sent over SMTP with aiosmtplib (plain, STARTTLS or implicit TLS), over a
-small pool of reused connections (``notify.smtp_pool``)."""
+"""The email channel: reminder mails (events and tasks) sent over SMTP with aiosmtplib (plain, STARTTLS or
+implicit TLS), over a small pool of reused connections (``notify.smtp_pool``)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,18 @@ from email.utils import parseaddr
 
 import aiosmtplib
 
-from almanac.domain.notices import DeliveryFailure, DeliveryReceipt, InvitationNotice, Notice, ReminderNotice
+from almanac.domain.notices import (
+    DeliveryFailure,
+    DeliveryReceipt,
+    InvitationNotice,
+    Notice,
+    ReminderNotice,
+    TaskReminderNotice,
+)
 from almanac.notify.invitation_mail import InvitationCalendar, compose_invitation
 from almanac.notify.mail import compose_reminder
 from almanac.notify.smtp_pool import PoolSettings, SmtpPool
+from almanac.notify.task_mail import compose_task_reminder
 
 
 @dataclass(frozen=True)
@@ -31,8 +39,9 @@ class SmtpSettings:
 
 
 class SmtpChannel:
-    """Delivers reminders and invitations as mail. A 5xx answer is permanent (not retried); anything else is
-    retried. ``invitation_calendar`` builds an invitation's .ics (without it, invitations cannot be sent).
+    """Delivers event and task reminders and invitations as mail. A 5xx answer is permanent (not retried);
+    anything else is retried. ``invitation_calendar`` builds an invitation's .ics (without it, invitations
+    cannot be sent).
 
     A delivery succeeds only once the server has answered 250 to DATA: the worker
     marks it sent after that, never before.
@@ -59,6 +68,9 @@ class SmtpChannel:
         s = self._settings
         if isinstance(notice, ReminderNotice):
             message = compose_reminder(notice, sender=s.sender, now=now)
+            recipient = notice.recipient.email
+        elif isinstance(notice, TaskReminderNotice):
+            message = compose_task_reminder(notice, sender=s.sender, now=now)
             recipient = notice.recipient.email
         elif isinstance(notice, InvitationNotice) and self._invitation_calendar is not None:
             message = compose_invitation(notice, sender=s.sender, now=now, calendar=self._invitation_calendar)

@@ -17,6 +17,7 @@ from typing import Final
 from almanac.domain.attachments import (
     Attachment,
     Upload,
+    can_use_upload,
     check_file_size,
     check_owner_usage,
     media_type_for,
@@ -146,7 +147,7 @@ def apply_upload_references(
             kept[key] = by_key[key]
         else:
             upload = uow.uploads.get_by_key(key)
-            if upload is None or upload.owner_id != principal.user_id or upload.expires_at <= now:
+            if upload is None or not can_use_upload(principal, upload, now=now):
                 shown = key if len(key) <= MAX_SHOWN_ID else key[: MAX_SHOWN_ID - 1] + "…"
                 raise InvalidInputError([Problem("uploadResources", "uploadResources", UNKNOWN_UPLOAD, {"id": shown})])
             if all(u.key != upload.key for u in adopted):

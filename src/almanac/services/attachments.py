@@ -15,7 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from almanac.domain.attachments import PENDING_TOO_LARGE, Attachment, AttachmentTooLargeError, Upload, new_upload_key
+from almanac.domain.attachments import (
+    PENDING_TOO_LARGE,
+    Attachment,
+    AttachmentTooLargeError,
+    Upload,
+    can_use_upload,
+    new_upload_key,
+)
 from almanac.domain.calendars import Calendar
 from almanac.domain.errors import N_, NotFoundError, PermissionDeniedError
 from almanac.domain.events import Event
@@ -175,16 +182,16 @@ def get_upload(ctx: ServiceContext, *, principal: Principal, upload_key: str) ->
     """One of the principal's unexpired uploads (anyone else's, or an expired one: NotFoundError)."""
     with ctx.uow() as uow:
         upload = uow.uploads.get_by_key(upload_key)
-        if upload is None or upload.owner_id != principal.user_id or upload.expires_at <= ctx.clock.now():
+        if upload is None or not can_use_upload(principal, upload, now=ctx.clock.now()):
             raise NotFoundError(kind=UPLOAD_KIND, id=upload_key)
         return upload
 
 
 def delete_upload(ctx: ServiceContext, *, principal: Principal, upload_key: str) -> None:
-    """Give up one of the principal's uploads before it expires (NotFoundError if it is not theirs)."""
+    """Give up one of the principal's uploads before it expires (NotFoundError if it is not theirs, or expired)."""
     with ctx.uow() as uow:
         upload = uow.uploads.get_by_key(upload_key)
-        if upload is None or upload.id is None or upload.owner_id != principal.user_id:
+        if upload is None or upload.id is None or not can_use_upload(principal, upload, now=ctx.clock.now()):
             raise NotFoundError(kind=UPLOAD_KIND, id=upload_key)
         uow.uploads.delete(upload.id)
         uow.commit()

@@ -28,6 +28,7 @@ from almanac.services.calendar_objects import (
     users_of,
 )
 from almanac.services.context import ServiceContext
+from almanac.services.journal_objects import JournalObject, journal_object
 from almanac.services.occurrences import occurrences_reaching
 from almanac.services.task_objects import task_object, task_users
 
@@ -66,7 +67,8 @@ def objects_in_window(
 def objects_named(
     ctx: ServiceContext, *, principal: Principal, calendar_key: str, names: Sequence[str]
 ) -> dict[str, StoredCalendarObject]:
-    """The objects (events' or tasks') of the calendar with these resource names; unknown names are absent.
+    """The objects (events', tasks' or journals') of the calendar with these resource names; unknown names are
+    absent.
 
     NotFoundError unless the principal may read the calendar.
     """
@@ -85,7 +87,24 @@ def objects_named(
         for task in known:
             item = task_object(codec_of(ctx), task, users, now=now)
             found[item.name] = item
+        left = sorted(set(names) - set(found))
+        if left:
+            for journal in uow.journals.list_of_calendar(calendar.id, names=left):
+                found[journal.name] = journal_object(journal, now=now)
         return found
+
+
+def journals_reaching(
+    ctx: ServiceContext, *, principal: Principal, calendar_key: str, window_start: datetime, window_end: datetime
+) -> list[JournalObject]:
+    """The journals of the calendar that may have an instance in ``[window_start, window_end)``: dated within
+    two days of it, or recurring (the caller checks each against RFC 4791 §9.9). NotFoundError unless readable."""
+    with ctx.uow(read_only=True) as uow:
+        calendar = readable_calendar(uow, principal, calendar_key)
+        assert calendar.id is not None
+        now = ctx.clock.now()
+        reached = uow.journals.list_of_calendar(calendar.id, reaching=(window_start, window_end))
+        return [journal_object(journal, now=now) for journal in reached]
 
 
 def _master_id(event: Event) -> int:

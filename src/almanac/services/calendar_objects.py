@@ -16,12 +16,15 @@ revision and entity tag stay). Attendees and an organizer whose address is
 no user's, and everything else Almanac does not model, are kept verbatim in
 ``extra_properties``. Rule breaks (an empty title, too many reminders...) are
 reported as CalendarDataError naming the line of the component at fault.
+Tasks (``services.task_objects``) and journals (``services.journal_objects``,
+kept as written) are calendar objects too, under the same rules: one resource
+name and one UID per object in a calendar, whatever its component.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from almanac.domain.calendar_data import (
@@ -31,7 +34,6 @@ from almanac.domain.calendar_data import (
     ComponentKind,
     ParsedComponent,
     ParsedObject,
-    Progress,
     UidConflictError,
     UnsupportedComponentError,
     entity_tag_of,
@@ -48,22 +50,19 @@ from almanac.domain.errors import (
     Problem,
 )
 from almanac.domain.events import Event, Participant, check_event
+from almanac.domain.journals import Journal
 from almanac.domain.permissions import can_edit_calendar, can_read_calendar
 from almanac.domain.ports import UnitOfWork
 from almanac.domain.preconditions import IfMatch
 from almanac.domain.tasks import Task
 from almanac.domain.users import Principal, User, normalize_email
 from almanac.domain.webhooks import MessageType
-from almanac.services.auth import principal_of
 from almanac.services.changelog import record_event_change
 from almanac.services.context import ServiceContext
 from almanac.services.events import editable_copy, new_event
+from almanac.services.journal_objects import JournalObject, delete_journal, journal_object, store_journal
 from almanac.services.scheduling import announce, event_changed
 from almanac.services.task_objects import TaskObject, delete_task, store_task, task_object, task_users
-
-TOO_MANY_OBJECTS = N_("The file holds %(count)s objects; at most %(limit)s are imported at once.")
-SKIPPED_KIND = N_("%(kind)s components are not stored (only events and tasks are); this one was skipped.")
-SKIPPED_BY_CALENDAR = N_("This calendar does not store %(kind)s components; this one was skipped.")
 
 
 @dataclass(frozen=True)
@@ -80,28 +79,8 @@ class CalendarObject:
     component: str = "VEVENT"
 
 
-#: A calendar object resource: a VEVENT series, or a task (VTODO).
-StoredCalendarObject = CalendarObject | TaskObject
-
-
-@dataclass(frozen=True)
-class SkippedObject:
-    """A calendar object an import left out: its UID, kind, first line and why (a message template)."""
-
-    uid: str
-    kind: ComponentKind
-    line: int
-    reason: str
-
-
-@dataclass(frozen=True)
-class ImportReport:
-    """What an import did, by UID: created, updated, found unchanged, skipped."""
-
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    skipped: list[SkippedObject] = field(default_factory=list)
+#: A calendar object resource: a VEVENT series, a task (VTODO), or a journal (VJOURNAL).
+StoredCalendarObject = CalendarObject | TaskObject | JournalObject
 
 
 def name_of(master: Event) -> str:
@@ -115,21 +94,28 @@ def codec_of(ctx: ServiceContext) -> CalendarCodec:
     return ctx.calendar_codec
 
 
-def list_objects(ctx: ServiceContext, *, principal: Principal, calendar_key: str) -> list[StoredCalendarObject]:
-    """Every calendar object of the calendar: the events' by UID, then the tasks' by UID. NotFoundError unless
-    the principal may read the calendar."""
+def list_objects(
+    ctx: ServiceContext, *, principal: Principal, calendar_key: str, components: Collection[str] | None = None
+) -> list[StoredCalendarObject]:
+    """Every calendar object of the calendar: the events' by UID, then the tasks', then the journals'; only
+    those holding ``components`` (VEVENT, VTODO, VJOURNAL) when given. NotFoundError unless the principal may
+    read the calendar."""
+    wanted = frozenset(components) if components is not None else frozenset(ComponentKind)
     with ctx.uow(read_only=True) as uow:
         calendar = readable_calendar(uow, principal, calendar_key)
         assert calendar.id is not None
-        grouped = group_objects(uow.events.list_of_calendar(calendar.id))
-        users = users_of(uow, [e for master, overrides in grouped for e in (master, *overrides)])
-        found: list[StoredCalendarObject] = [
-            calendar_object(ctx, master, overrides, users) for master, overrides in grouped
-        ]
-        tasks = uow.tasks.list_of_calendar(calendar.id)
-        owners = task_users(uow, tasks)
+        found: list[StoredCalendarObject] = []
         now = ctx.clock.now()
-        found.extend(task_object(codec_of(ctx), task, owners, now=now) for task in tasks)
+        if ComponentKind.EVENT in wanted:
+            grouped = group_objects(uow.events.list_of_calendar(calendar.id))
+            users = users_of(uow, [e for master, overrides in grouped for e in (master, *overrides)])
+            found.extend(calendar_object(ctx, master, overrides, users) for master, overrides in grouped)
+        if ComponentKind.TODO in wanted:
+            tasks = uow.tasks.list_of_calendar(calendar.id)
+            owners = task_users(uow, tasks)
+            found.extend(task_object(codec_of(ctx), task, owners, now=now) for task in tasks)
+        if ComponentKind.JOURNAL in wanted:
+            found.extend(journal_object(journal, now=now) for journal in uow.journals.list_of_calendar(calendar.id))
         return found
 
 
@@ -154,7 +140,8 @@ def put_object(
 
     Checks in order: calendar unknown or unreadable (NotFoundError), not
     editable (PermissionDeniedError); data (CalendarDataError, or
-    UnsupportedComponentError for a VJOURNAL); a VTODO goes to ``_put_task``; ``if_none_match_any`` with
+    UnsupportedComponentError for a component the calendar does not hold); a VTODO goes to ``_put_task``,
+    a VJOURNAL to ``_put_journal``; ``if_none_match_any`` with
     an existing object, or ``if_match`` not matching its current entity tag or
     with no object (PreconditionFailedError); the data's UID used by another
     object of the calendar, or differing from the object's (UidConflictError);
@@ -167,33 +154,32 @@ def put_object(
         if parsed.kind.value not in calendar.components:
             raise UnsupportedComponentError(kind=parsed.kind.value)
         if parsed.kind is ComponentKind.TODO:
-            put = _put_task(ctx, uow, calendar, principal, parsed, name, if_match, if_none_match_any)
+            task_put, due = _put_task(ctx, uow, calendar, principal, parsed, name, if_match, if_none_match_any)
             uow.commit()
+            announce(ctx, due)
+            return task_put
+        if parsed.kind is ComponentKind.JOURNAL:
+            put = _put_journal(ctx, uow, calendar, principal, parsed, name, data, if_match, if_none_match_any)
+            due = None
+            uow.commit()
+            announce(ctx, due)
             return put
         if parsed.kind is not ComponentKind.EVENT:
             raise UnsupportedComponentError(kind=parsed.kind.value)
         _refuse_other_kind(name, uow.tasks.get_by_dav_name(calendar.id, name))
+        _refuse_other_kind(name, uow.journals.get_by_name(calendar.id, name))
         current = uow.events.get_by_dav_name(calendar.id, name, for_update=True)
         existing = uow.events.list_by_uid(calendar.id, current.uid, for_update=True) if current else []
-        if current is not None and if_none_match_any:
-            raise PreconditionFailedError(N_("The calendar object %(name)s already exists."), name=name)
-        if if_match is not None:
-            if current is None:
-                raise PreconditionFailedError(N_("The calendar object %(name)s does not exist."), name=name)
-            if_match.require(calendar_object(ctx, existing[0], existing[1:], users_of(uow, existing)).etag)
-        if current is not None and current.uid != parsed.uid:
-            raise UidConflictError(
-                N_("The calendar object %(name)s holds the UID %(uid)s; a PUT cannot change it."),
-                name=name,
-                uid=current.uid,
-            )
-        if current is None:
-            other = uow.events.list_by_uid(calendar.id, parsed.uid)
-            if other:
-                raise UidConflictError(uid=parsed.uid, name=name_of(other[0]))
-            task = uow.tasks.get_by_uid(calendar.id, parsed.uid)
-            if task is not None:
-                raise UidConflictError(uid=parsed.uid, name=_task_name(task))
+        _require_put_preconditions(
+            uow,
+            calendar,
+            name=name,
+            uid=parsed.uid,
+            current_uid=current.uid if current is not None else None,
+            current_etag=lambda: calendar_object(ctx, existing[0], existing[1:], users_of(uow, existing)).etag,
+            if_match=if_match,
+            if_none_match_any=if_none_match_any,
+        )
         default_name = f"{parsed.uid}.ics"
         outcome = store_object(
             ctx, uow, calendar, principal, parsed, existing, dav_name=None if name == default_name else name
@@ -215,6 +201,13 @@ def delete_object(
         calendar = writable_calendar(uow, principal, calendar_key)
         assert calendar.id is not None
         current = uow.events.get_by_dav_name(calendar.id, name, for_update=True)
+        journal = uow.journals.get_by_name(calendar.id, name, for_update=True) if current is None else None
+        if journal is not None:
+            if if_match is not None:
+                if_match.require(journal_object(journal, now=ctx.clock.now()).etag)
+            delete_journal(ctx, uow, journal)
+            uow.commit()
+            return
         if current is None:
             task = uow.tasks.get_by_dav_name(calendar.id, name, for_update=True)
             if task is None:
@@ -237,81 +230,6 @@ def delete_object(
             uow.events.delete(event.id)
         uow.commit()
     announce(ctx, due)
-
-
-def import_objects(
-    ctx: ServiceContext,
-    *,
-    principal: Principal,
-    calendar_key: str,
-    data: bytes,
-    progress: Progress | None = None,
-    max_objects: int | None = None,
-) -> ImportReport:
-    """Import every event of an iCalendar file into the calendar, all or nothing, matching by UID.
-
-    Permissions as ``put_object``. VTODOs become tasks (matched by UID like
-    events); VJOURNAL objects, and components the calendar was created without
-    (CalDAV MKCALENDAR), are skipped and reported. A broken file, or any event breaking a
-    rule, is refused (CalendarDataError naming the line) and nothing is stored.
-    ``progress`` is told (done, total) after each object. A file holding more than ``max_objects``
-    objects (None: no limit, for administrative imports) is refused whole (CalendarDataError).
-    """
-    report = ImportReport()
-    with ctx.uow() as uow:
-        calendar = writable_calendar(uow, principal, calendar_key)
-        assert calendar.id is not None
-        found = codec_of(ctx).parse_calendar_file(data, default_tzid=calendar.tzid)
-        if max_objects is not None and len(found) > max_objects:
-            raise CalendarDataError.at(1, TOO_MANY_OBJECTS, count=len(found), limit=max_objects)
-        due = None
-        for done, parsed in enumerate(found, start=1):
-            if (
-                parsed.kind in (ComponentKind.EVENT, ComponentKind.TODO)
-                and parsed.kind.value not in calendar.components
-            ):
-                report.skipped.append(SkippedObject(parsed.uid, parsed.kind, parsed.line, SKIPPED_BY_CALENDAR))
-            elif parsed.kind is ComponentKind.TODO:
-                if uow.events.list_by_uid(calendar.id, parsed.uid):
-                    raise CalendarDataError.at(parsed.line, N_("The UID %(uid)s is in use."), uid=parsed.uid)
-                task = uow.tasks.get_by_uid(calendar.id, parsed.uid, for_update=True)
-                _stored, changed = store_task(ctx, uow, calendar, principal, parsed, task, dav_name=None)
-                target = report.unchanged if not changed else report.updated if task else report.created
-                target.append(parsed.uid)
-            elif parsed.kind is not ComponentKind.EVENT:
-                report.skipped.append(SkippedObject(parsed.uid, parsed.kind, parsed.line, SKIPPED_KIND))
-            else:
-                if uow.tasks.get_by_uid(calendar.id, parsed.uid) is not None:
-                    raise CalendarDataError.at(parsed.line, N_("The UID %(uid)s is in use."), uid=parsed.uid)
-                existing = uow.events.list_by_uid(calendar.id, parsed.uid, for_update=True)
-                if existing and existing[0].is_override:
-                    raise CalendarDataError.at(parsed.line, N_("The UID %(uid)s is in use."), uid=parsed.uid)
-                outcome = store_object(ctx, uow, calendar, principal, parsed, existing, dav_name=None)
-                due = _earliest(due, outcome.due_at)
-                target = report.unchanged if not outcome.changed else report.updated if existing else report.created
-                target.append(parsed.uid)
-            if progress is not None:
-                progress(done, len(found))
-        uow.commit()
-    announce(ctx, due)
-    return report
-
-
-def importer_principal(ctx: ServiceContext, *, calendar_key: str, username: str | None = None) -> Principal:
-    """Who an administrative import acts as: ``username``, or else the calendar's owner (NotFoundError)."""
-    with ctx.uow() as uow:
-        if username is not None:
-            user = uow.users.get_by_username(username)
-            if user is None:
-                raise NotFoundError(kind="user", id=username)
-        else:
-            calendar = uow.calendars.get_by_key(calendar_key)
-            if calendar is None:
-                raise NotFoundError(kind="calendar", id=calendar_key)
-            user = uow.users.get(calendar.owner_id) if calendar.owner_id is not None else None
-            if user is None:
-                raise NotFoundError(kind="user", id=calendar_key)
-        return principal_of(uow, user)
 
 
 # --- the steps the use cases share ------------------------------------------------------------------
@@ -371,7 +289,10 @@ def _current(ctx: ServiceContext, uow: UnitOfWork, calendar: Calendar, name: str
     if current is None:
         task = uow.tasks.get_by_dav_name(calendar.id, name)
         if task is None:
-            raise NotFoundError(kind="event", id=name)
+            journal = uow.journals.get_by_name(calendar.id, name)
+            if journal is None:
+                raise NotFoundError(kind="event", id=name)
+            return journal_object(journal, now=ctx.clock.now())
         return task_object(codec_of(ctx), task, task_users(uow, [task]), now=ctx.clock.now())
     events = uow.events.list_by_uid(calendar.id, current.uid)
     return calendar_object(ctx, events[0], events[1:], users_of(uow, events))
@@ -386,42 +307,124 @@ def _put_task(
     name: str,
     if_match: IfMatch | None,
     if_none_match_any: bool,
-) -> tuple[TaskObject, bool]:
-    """``put_object`` for a VTODO: the same preconditions, in the same order, against the calendar's tasks."""
+) -> tuple[tuple[TaskObject, bool], datetime | None]:
+    """``put_object`` for a VTODO: the same preconditions, in the same order, against the calendar's tasks.
+    ((the object, created), the earliest reminder made pending)."""
     assert calendar.id is not None
     current = uow.tasks.get_by_dav_name(calendar.id, name, for_update=True)
     event = uow.events.get_by_dav_name(calendar.id, name)
     _refuse_other_kind(name, event)
+    _refuse_other_kind(name, uow.journals.get_by_name(calendar.id, name))
     codec = codec_of(ctx)
-    if current is not None and if_none_match_any:
+
+    def current_etag() -> str:
+        assert current is not None
+        return task_object(codec, current, task_users(uow, [current]), now=ctx.clock.now()).etag
+
+    _require_put_preconditions(
+        uow,
+        calendar,
+        name=name,
+        uid=parsed.uid,
+        current_uid=current.uid if current is not None else None,
+        current_etag=current_etag,
+        if_match=if_match,
+        if_none_match_any=if_none_match_any,
+    )
+    dav_name = None if name == f"{parsed.uid}.ics" else name
+    stored = store_task(ctx, uow, calendar, principal, parsed, current, dav_name=dav_name)
+    written = task_object(codec, stored.task, task_users(uow, [stored.task]), now=ctx.clock.now())
+    return (written, current is None), stored.due_at
+
+
+def _require_put_preconditions(
+    uow: UnitOfWork,
+    calendar: Calendar,
+    *,
+    name: str,
+    uid: str,
+    current_uid: str | None,
+    current_etag: Callable[[], str],
+    if_match: IfMatch | None,
+    if_none_match_any: bool,
+) -> None:
+    """The preconditions of a PUT of ``name`` carrying ``uid``, one rule for events, tasks and journals, in order.
+
+    ``current_uid`` is the UID the resource holds now (None: no such resource); ``current_etag`` computes
+    its entity tag, only when ``if_match`` needs it. ``If-None-Match: *`` on an existing resource, or
+    ``If-Match`` on a missing one or naming another tag: PreconditionFailedError (RFC 9110 §13.1.1-2).
+    A PUT changing the resource's UID, or creating a resource with a UID another object of the calendar
+    (an event series, a task or a journal) holds: UidConflictError (RFC 4791 §5.3.2.1, ``no-uid-conflict``).
+    """
+    assert calendar.id is not None
+    if current_uid is not None and if_none_match_any:
         raise PreconditionFailedError(N_("The calendar object %(name)s already exists."), name=name)
     if if_match is not None:
-        if current is None:
+        if current_uid is None:
             raise PreconditionFailedError(N_("The calendar object %(name)s does not exist."), name=name)
-        if_match.require(task_object(codec, current, task_users(uow, [current]), now=ctx.clock.now()).etag)
-    if current is not None and current.uid != parsed.uid:
+        if_match.require(current_etag())
+    if current_uid is not None and current_uid != uid:
         raise UidConflictError(
             N_("The calendar object %(name)s holds the UID %(uid)s; a PUT cannot change it."),
             name=name,
-            uid=current.uid,
+            uid=current_uid,
         )
-    if current is None:
-        other = uow.tasks.get_by_uid(calendar.id, parsed.uid)
-        events = uow.events.list_by_uid(calendar.id, parsed.uid)
-        if other is not None or events:
-            taken = name_of(events[0]) if events else _task_name(other) if other is not None else ""
-            raise UidConflictError(uid=parsed.uid, name=taken)
-    dav_name = None if name == f"{parsed.uid}.ics" else name
-    stored, _changed = store_task(ctx, uow, calendar, principal, parsed, current, dav_name=dav_name)
-    return task_object(codec, stored, task_users(uow, [stored]), now=ctx.clock.now()), current is None
+    if current_uid is None:
+        # An event series names the conflict before a task does (one UID is one or the other).
+        events = uow.events.list_by_uid(calendar.id, uid)
+        if events:
+            raise UidConflictError(uid=uid, name=name_of(events[0]))
+        task = uow.tasks.get_by_uid(calendar.id, uid)
+        if task is not None:
+            raise UidConflictError(uid=uid, name=_task_name(task))
+        journal = uow.journals.get_by_uid(calendar.id, uid)
+        if journal is not None:
+            raise UidConflictError(uid=uid, name=journal.name)
+
+
+def _put_journal(
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    calendar: Calendar,
+    principal: Principal,
+    parsed: ParsedObject,
+    name: str,
+    data: bytes,
+    if_match: IfMatch | None,
+    if_none_match_any: bool,
+) -> tuple[JournalObject, bool]:
+    """``put_object`` for a VJOURNAL: the same preconditions, in the same order, against the calendar's journals."""
+    assert calendar.id is not None
+    current = uow.journals.get_by_name(calendar.id, name, for_update=True)
+    _refuse_other_kind(name, uow.events.get_by_dav_name(calendar.id, name))
+    _refuse_other_kind(name, uow.tasks.get_by_dav_name(calendar.id, name))
+    now = ctx.clock.now()
+
+    def current_etag() -> str:
+        assert current is not None
+        return journal_object(current, now=now).etag
+
+    _require_put_preconditions(
+        uow,
+        calendar,
+        name=name,
+        uid=parsed.uid,
+        current_uid=current.uid if current is not None else None,
+        current_etag=current_etag,
+        if_match=if_match,
+        if_none_match_any=if_none_match_any,
+    )
+    stored, _changed = store_journal(ctx, uow, calendar, principal, parsed, current, name=name, data=data)
+    return journal_object(stored, now=now), current is None
 
 
 def _task_name(task: Task) -> str:
     return task.dav_name or f"{task.uid}.ics"
 
 
-def _refuse_other_kind(name: str, other: Event | Task | None) -> None:
-    """A resource holding an event cannot become a task, nor the reverse (RFC 4791 §5.3.2.1: its UID stays)."""
+def _refuse_other_kind(name: str, other: Event | Task | Journal | None) -> None:
+    """A resource holding an event cannot become a task or a journal, nor the reverse (RFC 4791 §5.3.2.1: its UID
+    stays)."""
     if other is not None:
         raise UidConflictError(
             N_("The calendar object %(name)s holds the UID %(uid)s; a PUT cannot change it."),
@@ -449,23 +452,26 @@ def store_object(
     existing: Sequence[Event],
     *,
     dav_name: str | None,
+    users: Mapping[str, User | None] | None = None,
 ) -> StoredObject:
     """Make the stored events of ``parsed.uid`` (``existing``: master first, then overrides) match ``parsed``.
 
     Does not commit. Masters keep their author; new ones are the principal's.
+    ``users``: the users of the object's addresses by normalized e-mail (None
+    for an address of no user) when the caller has looked them up already.
     """
     assert parsed.master is not None and calendar.id is not None
     before = existing[0] if existing else None
-    addresses = [a.email for c in (parsed.master, *parsed.overrides) for a in (*c.attendees, *_organizer(c))]
-    users = {normalize_email(u.email): u for u in uow.users.list_by_emails(sorted(set(addresses)))}
+    if users is None:
+        users = {normalize_email(u.email): u for u in uow.users.list_by_emails(sorted(addresses_of(parsed)))}
     master = editable_copy(before) if before is not None else new_event(ctx, principal, calendar)
     if before is None:
         master.uid = parsed.uid
     master.dav_name = dav_name if before is None else (dav_name or before.dav_name)
-    author = _author(uow, master.author_id, principal)
-    _apply(master, parsed.master, users, author)
+    author = author_email(uow, master.author_id, principal)
+    apply_component(master, parsed.master, users, author)
     master.series_id, master.recurrence_id = None, None
-    _check(master, parsed.master, ctx)
+    check_component(master, parsed.master, ctx)
     stored, changed, due = _write(ctx, uow, calendar, before, master)
     assert stored.id is not None
     old = {e.recurrence_id: e for e in existing[1:]}
@@ -474,9 +480,9 @@ def store_object(
         previous = old.pop(component.recurrence_id, None)
         override = editable_copy(previous) if previous is not None else new_event(ctx, principal, calendar)
         override.uid, override.author_id, override.dav_name = parsed.uid, stored.author_id, None
-        _apply(override, component, users, author)
+        apply_component(override, component, users, author)
         override.series_id, override.recurrence_id = stored.id, component.recurrence_id
-        _check(override, component, ctx)
+        check_component(override, component, ctx)
         written, override_changed, override_due = _write(ctx, uow, calendar, previous, override)
         overrides.append(written)
         changed, due = changed or override_changed, _earliest(due, override_due)
@@ -492,18 +498,27 @@ def store_object(
     return StoredObject(stored, overrides, changed, due)
 
 
+def addresses_of(parsed: ParsedObject) -> set[str]:
+    """The e-mail addresses of an event object's attendees and organizers (those that may be users)."""
+    return {
+        a.email for c in (parsed.master, *parsed.overrides) if c is not None for a in (*c.attendees, *_organizer(c))
+    }
+
+
 def _organizer(component: ParsedComponent) -> tuple[Address, ...]:
     return (component.organizer,) if component.organizer is not None else ()
 
 
-def _author(uow: UnitOfWork, author_id: int, principal: Principal) -> str:
+def author_email(uow: UnitOfWork, author_id: int, principal: Principal) -> str:
     if author_id == principal.user_id:
         return normalize_email(principal.email)
     user = uow.users.get(author_id)
     return normalize_email(user.email) if user is not None else ""
 
 
-def _apply(event: Event, component: ParsedComponent, users: dict[str, User], author_email: str) -> None:
+def apply_component(
+    event: Event, component: ParsedComponent, users: Mapping[str, User | None], author_email: str
+) -> None:
     """Set the event's modelled fields from the component; addresses of no user join the raw lines."""
     event.summary, event.description, event.location = component.summary, component.description, component.location
     event.starts_at, event.ends_at, event.tzid = component.starts_at, component.ends_at, component.tzid
@@ -511,6 +526,7 @@ def _apply(event: Event, component: ParsedComponent, users: dict[str, User], aut
     event.category_key, event.priority = component.category_key, component.priority
     event.privacy, event.availability = component.privacy, component.availability
     event.reminders = list(component.reminders)
+    event.end_form, event.class_stated = component.end_form, component.class_stated
     extra = [component.extra_properties] if component.extra_properties else []
     participants: dict[int, Participant] = {}
     for attendee in component.attendees:
@@ -526,7 +542,7 @@ def _apply(event: Event, component: ParsedComponent, users: dict[str, User], aut
     event.extra_properties = "\n".join(extra) or None
 
 
-def _check(event: Event, component: ParsedComponent, ctx: ServiceContext) -> None:
+def check_component(event: Event, component: ParsedComponent, ctx: ServiceContext) -> None:
     """The event rules, with any broken one reported at the line where the component begins."""
     try:
         check_event(event, ctx.event_limits)

@@ -46,6 +46,16 @@ class PeoplePolicy:
     min_length: int = 2
 
 
+@dataclass(frozen=True)
+class SyncPolicy:
+    """CalDAV sync (RFC 6578): tombstones (deleted names in the change log) older than ``retention`` are pruned,
+    and tokens from before them then expire; one sync-collection answer with a client's DAV:limit holds at most
+    ``max_results`` changes (a larger limit is clamped: the client pages on, RFC 6578 §3.6)."""
+
+    retention: timedelta = timedelta(days=30)
+    max_results: int = 1000
+
+
 class NoDeliverySignal:
     """The default: nobody to wake (a worker that only polls still finds the delivery)."""
 
@@ -71,5 +81,6 @@ class ServiceContext:
     sniffer: ContentSniffer = field(default_factory=NoSniffing)
     # Reads and writes iCalendar (almanac.ical, wired by bootstrap); only calendar-object use cases need it.
     calendar_codec: CalendarCodec | None = None
+    sync: SyncPolicy = field(default_factory=SyncPolicy)
     # How long an Idempotency-Key and the response of its first request are kept (services.idempotency).
     idempotency_ttl: timedelta = timedelta(hours=24)

@@ -1,11 +1,12 @@
 """Feed use cases: a user's feeds — list, create, read, rename or re-select, delete — and the items of one
 feed for its RSS stream (spec §3.9, §5.8).
 
-A feed is visible to its owner only (anyone else: NotFoundError, as for a
-missing feed). The calendars it lists must each be readable by the owner as
-a whole — viewable, or public (InvalidInputError otherwise, without telling
-which of "unknown" and "unreadable" it is). The RSS items are re-checked on
-every read: a calendar that became unreadable, or was deleted, drops out.
+A feed is visible to its owner only (``domain.feeds.can_see_feed``; anyone
+else: NotFoundError, as for a missing feed). The calendars it lists must each
+be readable by the owner as a whole — viewable, or public (InvalidInputError
+otherwise, without telling which of "unknown" and "unreadable" it is). Its
+calendars are re-checked on every read, of the feed as of its RSS: a calendar
+that became unreadable, or was deleted, drops out of both alike.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from typing import Final, Literal
 from almanac.domain.calendars import Calendar
 from almanac.domain.errors import N_, ConflictError, InvalidInputError, NotFoundError, Problem
 from almanac.domain.events import Event
-from almanac.domain.feeds import MAX_FEED_CALENDARS, TITLE_RULE, Feed, is_valid_feed_title
-from almanac.domain.permissions import can_view_calendar
+from almanac.domain.feeds import MAX_FEED_CALENDARS, TITLE_RULE, Feed, can_see_feed, is_valid_feed_title
+from almanac.domain.permissions import can_read_calendar
 from almanac.domain.ports import UnitOfWork
 from almanac.domain.queries import Page, PageRequest
 from almanac.domain.tasks import Task
@@ -78,7 +79,7 @@ def list_feeds(ctx: ServiceContext, *, principal: Principal, page: PageRequest) 
     """The principal's feeds by title, paged, with the total."""
     with ctx.uow() as uow:
         found = uow.feeds.list_owned(principal.user_id, page)
-        return Page(items=[_view(uow, f) for f in found.items], total=found.total)
+        return Page(items=[_view(uow, principal, f) for f in found.items], total=found.total)
 
 
 def create_feed(
@@ -96,7 +97,7 @@ def create_feed(
         _apply(uow, principal, feed, draft)
         if uow.feeds.get(principal.user_id, feed.title) is not None:
             raise ConflictError(DUPLICATE_TITLE, name=feed.title)
-        view = _view(uow, uow.feeds.add(feed))
+        view = _view(uow, principal, uow.feeds.add(feed))
         uow.commit()
         return view
 
@@ -104,7 +105,7 @@ def create_feed(
 def get_feed(ctx: ServiceContext, *, principal: Principal, title: str) -> FeedView:
     """The principal's feed of that title, else NotFoundError."""
     with ctx.uow() as uow:
-        return _view(uow, _owned(uow, principal, title))
+        return _view(uow, principal, _owned(uow, principal, title))
 
 
 def update_feed(
@@ -126,7 +127,7 @@ def update_feed(
         _apply(uow, principal, feed, draft)
         if feed.title != stored.title and uow.feeds.get(principal.user_id, feed.title) is not None:
             raise ConflictError(DUPLICATE_TITLE, name=feed.title)
-        view = _view(uow, uow.feeds.update(feed))
+        view = _view(uow, principal, uow.feeds.update(feed))
         uow.commit()
         return view
 
@@ -144,8 +145,8 @@ def feed_items(ctx: ServiceContext, *, principal: Principal, title: str, limit: 
     """The events and tasks of the feed's calendars the principal may read now (spec §5.8.4): the ``limit``
     items that start last, latest first (ties by summary, then id). Unknown feed → NotFoundError."""
     with ctx.uow() as uow:
-        view = _view(uow, _owned(uow, principal, title))
-        readable = [c for c in view.calendars if c.id is not None and (c.is_public or can_view_calendar(principal, c))]
+        view = _view(uow, principal, _owned(uow, principal, title))
+        readable = [c for c in view.calendars if c.id is not None]
         items: list[FeedItem] = []
         for calendar in readable:
             assert calendar.id is not None
@@ -218,7 +219,7 @@ def _users(uow: UnitOfWork, user_ids: set[int]) -> dict[int, User]:
 
 def _owned(uow: UnitOfWork, principal: Principal, title: str) -> Feed:
     feed = uow.feeds.get(principal.user_id, title)
-    if feed is None:
+    if feed is None or not can_see_feed(principal, feed):
         raise NotFoundError(kind=FEED_KIND, id=title)
     return feed
 
@@ -238,17 +239,15 @@ def _apply(uow: UnitOfWork, principal: Principal, feed: Feed, draft: FeedDraft) 
         ids: list[int] = []
         for key in keys:
             calendar = uow.calendars.get_by_key(key)
-            if (
-                calendar is None
-                or calendar.id is None
-                or not (calendar.is_public or can_view_calendar(principal, calendar))
-            ):
+            if calendar is None or calendar.id is None or not can_read_calendar(principal, calendar):
                 shown = key if len(key) <= 80 else key[:79] + "…"
                 raise InvalidInputError([Problem("calendarIds", "calendarIds", UNREADABLE_CALENDAR, {"id": shown})])
             ids.append(calendar.id)
         feed.calendar_ids = ids
 
 
-def _view(uow: UnitOfWork, feed: Feed) -> FeedView:
-    found = {c.id: c for c in uow.calendars.list_by_ids(feed.calendar_ids)}
+def _view(uow: UnitOfWork, principal: Principal, feed: Feed) -> FeedView:
+    """The feed with the calendars its owner may read now: one deleted, or no longer shared with them, drops
+    out alike (so the feed does not tell that a calendar unshared since still exists)."""
+    found = {c.id: c for c in uow.calendars.list_by_ids(feed.calendar_ids) if can_read_calendar(principal, c)}
     return FeedView(feed=feed, calendars=[found[i] for i in feed.calendar_ids if i in found])

@@ -10,18 +10,15 @@ after committing.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
-from dataclasses import replace
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from almanac.domain.calendars import Calendar
 from almanac.domain.deliveries import (
     DELIVERY_NAMESPACE,
-    OPEN_STATUSES,
     Delivery,
     DeliveryChannel,
-    DeliveryStatus,
     ReminderPlan,
     plan_reminders,
     planning_window,
@@ -35,6 +32,8 @@ from almanac.domain.series import EventOccurrence, occurrences_in_window, overri
 from almanac.domain.users import Principal, User
 from almanac.domain.webhooks import MessageType, Webhook
 from almanac.services.context import ServiceContext
+from almanac.services.reminder_rows import sync_reminder_deliveries
+from almanac.services.task_reminders import extend_task_reminder_horizons
 
 
 def event_changed(
@@ -89,46 +88,39 @@ def plan_event_reminders(
     plan = ReminderPlan()
     if event is not None:
         plan = reminder_plan(ctx, uow, event, now=now, without=without)
-    existing = {d.id: d for d in uow.deliveries.reminders_of_event(event_id)}
-    wanted = {p.delivery.id: p for p in plan.planned}
-    uow.deliveries.set_status(
-        [i for i, d in existing.items() if d.status in OPEN_STATUSES and i not in wanted], DeliveryStatus.CANCELLED
-    )
-    reopened = [
-        p.delivery
-        for i, p in wanted.items()
-        if p.creatable and i in existing and existing[i].status is DeliveryStatus.CANCELLED
-    ]
-    uow.deliveries.set_status([d.id for d in reopened], DeliveryStatus.PENDING)
-    shown_by: dict[int | None, list[str]] = {}
-    for i, p in wanted.items():
-        if i in existing and existing[i].event_id != p.delivery.event_id:
-            shown_by.setdefault(p.delivery.event_id, []).append(i)
-    for shown, ids in shown_by.items():
-        uow.deliveries.retarget(ids, event_id=shown)
-    fresh = [replace(p.delivery, created_at=now) for i, p in wanted.items() if p.creatable and i not in existing]
-    uow.deliveries.add_missing(fresh)
+    earliest = sync_reminder_deliveries(uow, uow.deliveries.reminders_of_event(event_id), plan, now=now)
     if event is not None and plan.horizon_end is not None:
         uow.deliveries.set_horizon(event_id, plan.horizon_end)
-    return _earliest(*(d.due_at for d in reopened + fresh))
+    return earliest
 
 
 def reminder_plan(
-    ctx: ServiceContext, uow: UnitOfWork, event: Event, *, now: datetime, without: int | None = None
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    event: Event,
+    *,
+    now: datetime,
+    without: int | None = None,
+    overrides: Sequence[Event] | None = None,
 ) -> ReminderPlan:
     """The deliveries ``event`` (single, or a master with its overrides) should have at ``now``.
 
     A series is expanded by ``domain.series.occurrences_in_window`` — the same
     expansion as every window query — over the planning window only, so a
     series never plans more than ``horizon`` ahead. RecurrenceLimitError when
-    the series is too dense to expand over that window.
+    the series is too dense to expand over that window. ``overrides``: the
+    series' stored overrides when the caller holds them already (an import
+    that has just stored them); None reads them.
     """
     assert event.id is not None
     if not event.is_series:
         window = planning_window(event, event.reminders, now=now, horizon=ctx.deliveries.horizon)
         single = EventOccurrence(event, event.starts_at, event.ends_at)
         return plan_reminders(event_uid=event.uid, occurrences=[single], window=window, now=now)
-    overrides = [o for o in uow.events.list_overrides(event.id) if o.id != without]
+    if overrides is None:
+        overrides = [o for o in uow.events.list_overrides(event.id) if o.id != without]
+    else:  # in the order list_overrides reads them
+        overrides = sorted(overrides, key=lambda o: (o.starts_at, o.id or 0))
     reminders = [r for e in (event, *overrides) for r in e.reminders]
     window = planning_window(event, reminders, now=now, horizon=ctx.deliveries.horizon)
     if not reminders:
@@ -147,7 +139,8 @@ def reminder_plan(
 
 def extend_reminder_horizons(ctx: ServiceContext, *, limit: int = 200) -> datetime | None:
     """Roll the horizon: replan events whose horizon is half used up (the next occurrences of a series,
-    single events coming into range). One unit of work; returns the earliest due time created.
+    single events coming into range), then tasks the same way (``services.task_reminders``). One unit of
+    work; returns the earliest due time created.
 
     A series that can no longer be expanded (a setting tightened the recurrence
     limits since it was stored) is skipped, with its horizon moved on so it is
@@ -166,6 +159,7 @@ def extend_reminder_horizons(ctx: ServiceContext, *, limit: int = 200) -> dateti
                 uow.deliveries.set_horizon(event_id, now + ctx.deliveries.horizon)
                 continue
             earliest = _earliest(earliest, planned)
+        earliest = _earliest(earliest, extend_task_reminder_horizons(ctx, uow, now=now, limit=limit))
         uow.commit()
     announce(ctx, earliest)
     return earliest
@@ -175,18 +169,61 @@ def queue_event_message(
     uow: UnitOfWork, message_type: MessageType, event: Event, calendar: Calendar, *, now: datetime
 ) -> datetime | None:
     """One webhook delivery per subscribed webhook whose owner may read the event (admins: every event)."""
-    hooks = [h for h in uow.webhooks.subscribed(message_type) if _may_read(uow, h, calendar, event)]
-    if not hooks:
+    audience = webhook_audience(uow, message_type)
+    if not audience:
         return None
-    message_id = str(uuid.uuid5(DELIVERY_NAMESPACE, f"{message_type}|{event.uid}|{event.id}|{event.revision}"))
-    payload = {
-        "id": message_id,
-        "type": message_type.value,
-        "created_at": now.isoformat(),
-        "data": {"event": event_document(uow, event)},
-    }
-    queue_webhook_deliveries(uow, hooks, message_id, message_type, payload, event_id=event.id, now=now)
-    return now
+    return queue_event_messages(
+        uow, message_type, [event], calendar, audience=audience, users=users_of_events(uow, [event]), now=now
+    )
+
+
+#: The subscribed webhooks of one message type, each with its owner as a principal (whose rights decide
+#: which events it hears of).
+WebhookAudience = list[tuple[Webhook, Principal]]
+
+
+def webhook_audience(uow: UnitOfWork, message_type: MessageType) -> WebhookAudience:
+    """The active webhooks subscribed to ``message_type`` whose owner still exists, with that owner."""
+    audience: WebhookAudience = []
+    for hook in uow.webhooks.subscribed(message_type):
+        owner = uow.users.get(hook.owner_id)
+        if owner is not None:
+            audience.append((hook, principal_of(uow, owner)))
+    return audience
+
+
+def queue_event_messages(
+    uow: UnitOfWork,
+    message_type: MessageType,
+    events: Sequence[Event],
+    calendar: Calendar,
+    *,
+    audience: WebhookAudience,
+    users: Mapping[int, User],
+    now: datetime,
+) -> datetime | None:
+    """``queue_event_message`` for each of ``events`` (all of ``calendar``): one message per event, one
+    delivery per webhook of ``audience`` whose owner may read that event, inserted together. ``users``:
+    the authors and participants of the events, by id (``users_of_events``). ``now`` when anything was queued."""
+    deliveries: list[Delivery] = []
+    for event in events:
+        hooks = [hook for hook, owner in audience if can_read_event(owner, calendar, event)]
+        if not hooks:
+            continue
+        message_id = str(uuid.uuid5(DELIVERY_NAMESPACE, f"{message_type}|{event.uid}|{event.id}|{event.revision}"))
+        payload = {
+            "id": message_id,
+            "type": message_type.value,
+            "created_at": now.isoformat(),
+            "data": {"event": event_document_of(event, users)},
+        }
+        deliveries.extend(
+            webhook_deliveries(
+                hooks, message_id, message_type, payload, event_id=event.id, calendar_id=calendar.id, now=now
+            )
+        )
+    uow.deliveries.add_missing(deliveries)
+    return now if deliveries else None
 
 
 def queue_webhook_deliveries(
@@ -197,31 +234,59 @@ def queue_webhook_deliveries(
     payload: dict[str, Any],
     *,
     event_id: int | None,
+    calendar_id: int | None,
     now: datetime,
 ) -> None:
+    """One delivery of the message per webhook; ``calendar_id``: where the event is as the message tells it
+    (the worker checks again, when it sends, that the webhook's owner may still read it)."""
     uow.deliveries.add_missing(
-        [
-            Delivery(
-                id=webhook_delivery_id(message_id, h.id),
-                channel=DeliveryChannel.WEBHOOK,
-                due_at=now,
-                event_id=event_id,
-                webhook_id=h.id,
-                event_type=message_type.value,
-                payload=payload,
-                created_at=now,
-            )
-            for h in hooks
-            if h.id is not None
-        ]
+        webhook_deliveries(
+            hooks, message_id, message_type, payload, event_id=event_id, calendar_id=calendar_id, now=now
+        )
     )
+
+
+def webhook_deliveries(
+    hooks: Iterable[Webhook],
+    message_id: str,
+    message_type: MessageType,
+    payload: dict[str, Any],
+    *,
+    event_id: int | None,
+    calendar_id: int | None,
+    now: datetime,
+) -> list[Delivery]:
+    """The deliveries of one message, one per webhook (ids stable: queuing a message twice adds nothing)."""
+    return [
+        Delivery(
+            id=webhook_delivery_id(message_id, h.id),
+            channel=DeliveryChannel.WEBHOOK,
+            due_at=now,
+            event_id=event_id,
+            calendar_id=calendar_id,
+            webhook_id=h.id,
+            event_type=message_type.value,
+            payload=payload,
+            created_at=now,
+        )
+        for h in hooks
+        if h.id is not None
+    ]
+
+
+def users_of_events(uow: UnitOfWork, events: Sequence[Event]) -> dict[int, User]:
+    """The authors and participants of ``events``, by id (one query)."""
+    ids = sorted({e.author_id for e in events} | {p.user_id for e in events for p in e.participants})
+    return {u.id: u for u in uow.users.list_by_ids(ids) if u.id is not None}
 
 
 def event_document(uow: UnitOfWork, event: Event) -> dict[str, Any]:
     """The JSON form of an event in webhook messages (a stable, face-neutral shape, documented)."""
-    users = {
-        u.id: u for u in uow.users.list_by_ids(sorted({event.author_id, *(p.user_id for p in event.participants)}))
-    }
+    return event_document_of(event, users_of_events(uow, [event]))
+
+
+def event_document_of(event: Event, users: Mapping[int, User]) -> dict[str, Any]:
+    """``event_document`` with the event's author and participants given (by id)."""
     author = users.get(event.author_id)
     return {
         "id": event.id,
@@ -235,13 +300,14 @@ def event_document(uow: UnitOfWork, event: Event) -> dict[str, Any]:
         "tzid": event.tzid,
         "author_email": author.email if author else None,
         "participants": [users[p.user_id].email for p in event.participants if p.user_id in users],
-        "reminders": [_reminder_document(r) for r in event.reminders],
+        "reminders": [reminder_document(r) for r in event.reminders],
         "revision": event.revision,
         "updated_at": event.updated_at.isoformat() if event.updated_at else None,
     }
 
 
-def _reminder_document(reminder: Reminder) -> dict[str, Any]:
+def reminder_document(reminder: Reminder) -> dict[str, Any]:
+    """One reminder in webhook messages: ``before_seconds`` or ``at``, and the channel."""
     if reminder.before is not None:
         return {"before_seconds": int(reminder.before.total_seconds()), "channel": reminder.channel.value}
     assert reminder.at is not None
@@ -259,11 +325,6 @@ def principal_of(uow: UnitOfWork, user: User) -> Principal:
         locale=user.locale,
         tzid=user.tzid,
     )
-
-
-def _may_read(uow: UnitOfWork, webhook: Webhook, calendar: Calendar, event: Event) -> bool:
-    owner = uow.users.get(webhook.owner_id)
-    return owner is not None and can_read_event(principal_of(uow, owner), calendar, event)
 
 
 def _earliest(*instants: datetime | None) -> datetime | None:

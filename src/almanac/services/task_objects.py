@@ -28,6 +28,7 @@ from almanac.domain.tasks import Task, TaskStatus, check_task
 from almanac.domain.users import Principal, User, normalize_email
 from almanac.services.changelog import record_task_change, task_object_name
 from almanac.services.context import ServiceContext
+from almanac.services.task_reminders import task_changed, task_deleted
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,16 @@ def task_object(codec: CalendarCodec, task: Task, users: Mapping[int, User], *, 
     )
 
 
+@dataclass(frozen=True)
+class StoredTask:
+    """A task after a write: ``changed`` is False when nothing was rewritten; ``due_at`` is the earliest
+    reminder made pending, to announce to the worker after the commit."""
+
+    task: Task
+    changed: bool
+    due_at: datetime | None
+
+
 def store_task(
     ctx: ServiceContext,
     uow: UnitOfWork,
@@ -70,8 +81,9 @@ def store_task(
     existing: Task | None,
     *,
     dav_name: str | None,
-) -> tuple[Task, bool]:
-    """Make the stored task of ``parsed.uid`` (``existing``) match the VTODO; (stored, changed). Does not commit.
+) -> StoredTask:
+    """Make the stored task of ``parsed.uid`` (``existing``) match the VTODO, and its reminder deliveries match
+    it (``services.task_reminders``). Does not commit.
 
     A new task is the principal's; an existing one keeps its author, key and
     attachments. The task rules broken are CalendarDataError at the VTODO's line.
@@ -127,19 +139,21 @@ def store_task(
     if existing is None:
         stored = uow.tasks.add(task)
         record_task_change(ctx, uow, stored, kind=ChangeKind.CREATED)
-        return stored, True
+        return StoredTask(stored, True, task_changed(ctx, uow, stored))
     if replace(task, revision=existing.revision, updated_at=existing.updated_at) == existing:
-        return existing, False
+        return StoredTask(existing, False, None)
     task.revision, task.updated_at = existing.revision + 1, now
     stored = uow.tasks.update(task)
     record_task_change(ctx, uow, stored, kind=ChangeKind.MODIFIED)
-    return stored, True
+    return StoredTask(stored, True, task_changed(ctx, uow, stored))
 
 
 def delete_task(ctx: ServiceContext, uow: UnitOfWork, task: Task) -> None:
-    """Delete the task (with its attachments) and log the deletion of its resource. Does not commit."""
+    """Delete the task (with its attachments), cancel its pending reminders and log the deletion of its
+    resource. Does not commit."""
     assert task.id is not None
     record_task_change(ctx, uow, task, kind=ChangeKind.DELETED)
+    task_deleted(ctx, uow, task.id)
     uow.tasks.delete(task.id)
 
 

@@ -8,6 +8,8 @@ refused writes on readable ones PermissionDeniedError. A face may pass
 validation (spec §5.6.2: after the calendar lookup, before the permission
 check; §5.6.4: after the permission check). Nothing is stored when any check
 fails (eXo stores a half-applied update and answers 200, spec §8 item 17).
+Every write replans the task's reminder deliveries in its own transaction
+(``services.task_reminders``).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from almanac.services.attachment_files import AttachmentOwner, UploadReference, 
 from almanac.services.changelog import record_task_change
 from almanac.services.context import ServiceContext
 from almanac.services.events import UNSET, Unset
+from almanac.services.scheduling import announce
+from almanac.services.task_reminders import task_changed, task_deleted
 
 #: eXo's rule and its developerMessage for tasks (spec §6): the start must be strictly before the due date.
 START_BEFORE_DUE: Final = N_('"from" date must be before "to" date')
@@ -110,13 +114,15 @@ def create_task_in_calendar(
         stored = uow.tasks.add(task)
         assert stored.id is not None
         record_task_change(ctx, uow, stored, kind=ChangeKind.CREATED)
+        due = task_changed(ctx, uow, stored)
         if not isinstance(changes.uploads, Unset):
             apply_upload_references(ctx, uow, principal, AttachmentOwner(task_id=stored.id), changes.uploads)
         view = task_views(uow, [stored], {calendar.id: calendar})[0]
         if on_created is not None:
             on_created(uow, view)
         uow.commit()
-        return view
+    announce(ctx, due)
+    return view
 
 
 def get_task_by_key(ctx: ServiceContext, *, principal: Principal, task_key: str) -> TaskView:
@@ -156,8 +162,10 @@ def update_task_by_key(
         if not isinstance(changes.uploads, Unset):
             apply_upload_references(ctx, uow, principal, AttachmentOwner(task_id=updated.id), changes.uploads)
         view = store_changed_task(ctx, uow, task, updated, calendar)
+        due = task_changed(ctx, uow, view.task)
         uow.commit()
-        return view
+    announce(ctx, due)
+    return view
 
 
 def delete_task_by_key(
@@ -173,6 +181,7 @@ def delete_task_by_key(
             if_match.require(entity_tag(task), changed=TASK_CHANGED)
         assert task.id is not None
         record_task_change(ctx, uow, task, kind=ChangeKind.DELETED)
+        task_deleted(ctx, uow, task.id)
         uow.tasks.delete(task.id)
         uow.commit()
 

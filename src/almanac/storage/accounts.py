@@ -73,10 +73,11 @@ class SqlUserRepository:
 
     def list_by_emails(self, emails: Sequence[str]) -> list[User]:
         keys = sorted({normalize_email(e) for e in emails})
-        if not keys:
-            return []
-        rows = self._session.scalars(select(UserRow).where(UserRow.email_key.in_(keys)))
-        return [_user(r) for r in rows]
+        found: list[User] = []
+        for start in range(0, len(keys), 500):  # an import asks for thousands at once
+            rows = self._session.scalars(select(UserRow).where(UserRow.email_key.in_(keys[start : start + 500])))
+            found.extend(_user(r) for r in rows)
+        return found
 
     def memberships_of(self, user_id: int) -> list[Membership]:
         rows = self._session.scalars(

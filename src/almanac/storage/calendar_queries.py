@@ -9,8 +9,9 @@ disagree with the per-calendar checks; tests/contract holds the three together.
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Any
 
-from sqlalchemy import ColumnElement, case, exists, false, func, not_, or_, select
+from sqlalchemy import ColumnElement, Select, case, exists, false, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from almanac.domain.queries import PageRequest
@@ -42,19 +43,20 @@ def list_related(
     page: PageRequest,
     *,
     viewable: ColumnElement[bool],
-) -> tuple[list[CalendarRow], int]:
+) -> tuple[Select[Any] | None, int]:
+    """The page's query (None when no kind is wanted) and the total count of related calendars."""
     wanted = [k for k in KIND_ORDER if k in kinds]
     if not wanted:
-        return [], 0
+        return None, 0
     conditions = {k: kind_condition(principal, k, viewable) for k in wanted}
     where = or_(*conditions.values())
     rank = case(*((condition, KIND_ORDER.index(k)) for k, condition in conditions.items()), else_=len(KIND_ORDER))
-    rows = session.scalars(
+    items = (
         select(CalendarRow)
         .where(where)
         .order_by(rank, CalendarRow.name, CalendarRow.id)
         .offset(page.offset)
         .limit(page.limit)
-    ).all()
+    )
     total = session.scalar(select(func.count()).select_from(CalendarRow).where(where)) or 0
-    return list(rows), total
+    return items, total

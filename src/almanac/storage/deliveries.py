@@ -11,7 +11,7 @@ unique lease owner.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,8 +20,19 @@ from sqlalchemy.orm import Session, aliased
 
 from almanac.domain.deliveries import Delivery, DeliveryAttempt, DeliveryChannel, DeliveryStatus
 from almanac.domain.invitations import INVITATION_DELIVERY_TYPE
-from almanac.storage.tables import DeliveryAttemptRow, DeliveryRow, EventReminderRow, EventRow, ReminderHorizonRow
+from almanac.domain.tasks import TaskStatus
+from almanac.storage.tables import (
+    DeliveryAttemptRow,
+    DeliveryRow,
+    EventReminderRow,
+    EventRow,
+    ReminderHorizonRow,
+    TaskReminderHorizonRow,
+    TaskReminderRow,
+    TaskRow,
+)
 
+_FINISHED_TASK = (TaskStatus.COMPLETED.value, TaskStatus.CANCELED.value)
 _VISIBLE_POPUP = (DeliveryStatus.PENDING.value, DeliveryStatus.CLAIMED.value, DeliveryStatus.SENT.value)
 
 
@@ -32,11 +43,13 @@ def _delivery(row: DeliveryRow) -> Delivery:
         due_at=row.due_at,
         status=DeliveryStatus(row.status),
         event_id=row.event_id,
+        calendar_id=row.calendar_id,
         series_id=row.series_id,
         occurrence_start=row.occurrence_start,
         recurrence_key=row.recurrence_key,
         reminder_key=row.reminder_key,
         recipient_id=row.recipient_id,
+        task_id=row.task_id,
         webhook_id=row.webhook_id,
         event_type=row.event_type,
         payload=row.payload,
@@ -59,11 +72,13 @@ def _values(delivery: Delivery) -> dict[str, Any]:
         "status": delivery.status.value,
         "due_at": delivery.due_at,
         "event_id": delivery.event_id,
+        "calendar_id": delivery.calendar_id,
         "series_id": delivery.series_id,
         "occurrence_start": delivery.occurrence_start,
         "recurrence_key": delivery.recurrence_key,
         "reminder_key": delivery.reminder_key,
         "recipient_id": delivery.recipient_id,
+        "task_id": delivery.task_id,
         "webhook_id": delivery.webhook_id,
         "event_type": delivery.event_type,
         "payload": dict(delivery.payload) if delivery.payload is not None else None,
@@ -100,6 +115,16 @@ class SqlDeliveryRepository:
         ).all()
         return [_delivery(r) for r in rows]
 
+    def reminders_of_task(self, task_id: int) -> list[Delivery]:
+        rows = self._session.scalars(
+            select(DeliveryRow).where(
+                DeliveryRow.task_id == task_id,
+                DeliveryRow.channel != DeliveryChannel.WEBHOOK.value,
+                DeliveryRow.reminder_key.is_not(None),
+            )
+        ).all()
+        return [_delivery(r) for r in rows]
+
     def invitations_of(self, event_id: int, recipient_id: int) -> list[Delivery]:
         rows = self._session.scalars(
             select(DeliveryRow).where(
@@ -128,8 +153,8 @@ class SqlDeliveryRepository:
             chunk = ids[start : start + 500]
             known.update(self._session.scalars(select(DeliveryRow.id).where(DeliveryRow.id.in_(chunk))))
         fresh = [_values(d) for i, d in wanted.items() if i not in known]
-        if fresh:
-            self._session.execute(insert(DeliveryRow), fresh)
+        if fresh:  # Core, not the ORM's bulk insert: no per-row bookkeeping (an import adds thousands)
+            self._session.execute(insert(DeliveryRow.metadata.tables[DeliveryRow.__tablename__]), fresh)
         return len(fresh)
 
     def set_status(
@@ -290,6 +315,27 @@ class SqlDeliveryRepository:
             row.planned_until = until
         self._session.flush()
 
+    def set_horizons(self, horizons: Mapping[int, datetime]) -> None:
+        if not horizons:
+            return
+        self._session.flush()  # horizons set_horizon added in this unit of work are then found below
+        ids = sorted(horizons)
+        known: set[int] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            known.update(
+                self._session.scalars(select(ReminderHorizonRow.event_id).where(ReminderHorizonRow.event_id.in_(chunk)))
+            )
+        fresh = [{"event_id": i, "planned_until": horizons[i]} for i in ids if i not in known]
+        moved = [{"event_id": i, "planned_until": horizons[i]} for i in ids if i in known]
+        if fresh:  # Core, not the ORM's bulk insert: no per-row bookkeeping
+            self._session.execute(insert(ReminderHorizonRow.metadata.tables[ReminderHorizonRow.__tablename__]), fresh)
+        if moved:
+            self._session.execute(update(ReminderHorizonRow), moved)  # by primary key, executemany
+            for row in self._session.identity_map.values():
+                if isinstance(row, ReminderHorizonRow) and row.event_id in horizons:
+                    self._session.expire(row)
+
     def events_to_plan(self, *, before: datetime, limit: int) -> list[int]:
         # Single events and series masters (an override is planned with its master). A single event is
         # planned whole once its start is inside the horizon; a series stays a candidate while it may have
@@ -325,3 +371,39 @@ class SqlDeliveryRepository:
     def purge_event(self, event_id: int) -> None:
         """Forget an event's horizon (its deliveries stay as history)."""
         self._session.execute(delete(ReminderHorizonRow).where(ReminderHorizonRow.event_id == event_id))
+
+    def set_task_horizon(self, task_id: int, until: datetime) -> None:
+        row = self._session.get(TaskReminderHorizonRow, task_id)
+        if row is None:
+            self._session.add(TaskReminderHorizonRow(task_id=task_id, planned_until=until))
+        else:
+            row.planned_until = until
+        self._session.flush()
+
+    def tasks_to_plan(self, *, before: datetime, limit: int) -> list[int]:
+        # Open tasks with reminders never planned (stored before task reminders were delivered), or planned
+        # up to an instant earlier than ``before`` that may still remind later: a task starting or due past
+        # its horizon, or one whose kept lines make it recur. The service recomputes exactly; this prefilters.
+        recurs = or_(TaskRow.extra_properties.contains("RRULE"), TaskRow.extra_properties.contains("RDATE"))
+        query = (
+            select(TaskRow.id)
+            .join(TaskReminderHorizonRow, TaskReminderHorizonRow.task_id == TaskRow.id, isouter=True)
+            .where(
+                exists().where(TaskReminderRow.task_id == TaskRow.id),
+                TaskRow.status.not_in(_FINISHED_TASK),
+                or_(
+                    TaskReminderHorizonRow.task_id.is_(None),
+                    and_(
+                        TaskReminderHorizonRow.planned_until < before,
+                        or_(
+                            TaskRow.starts_at >= TaskReminderHorizonRow.planned_until,
+                            TaskRow.due_at >= TaskReminderHorizonRow.planned_until,
+                            recurs,
+                        ),
+                    ),
+                ),
+            )
+            .order_by(TaskRow.id)
+            .limit(limit)
+        )
+        return list(self._session.scalars(query))

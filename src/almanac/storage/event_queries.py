@@ -12,17 +12,19 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, exists, func, not_, select
 from sqlalchemy.orm import Session
 
+from almanac.domain.events import Event
 from almanac.domain.queries import PageRequest
 from almanac.domain.users import Principal
+from almanac.storage.event_rows import load_events
 from almanac.storage.tables import CalendarGroupRow, CalendarRow, EventParticipantRow, EventRow
 
 _ORDER = (EventRow.starts_at, EventRow.summary_folded, EventRow.id)
 
 
-def _page(session: Session, where: ColumnElement[bool], page: PageRequest) -> tuple[list[EventRow], int]:
-    rows = session.scalars(select(EventRow).where(where).order_by(*_ORDER).offset(page.offset).limit(page.limit))
+def _page(session: Session, where: ColumnElement[bool], page: PageRequest) -> tuple[list[Event], int]:
+    items = load_events(session, select(EventRow).where(where).order_by(*_ORDER).offset(page.offset).limit(page.limit))
     total = session.scalar(select(func.count()).select_from(EventRow).where(where)) or 0
-    return list(rows.all()), total
+    return items, total
 
 
 def list_in_calendar(
@@ -34,7 +36,7 @@ def list_in_calendar(
     category_key: str | None,
     participant_id: int | None,
     page: PageRequest,
-) -> tuple[list[EventRow], int]:
+) -> tuple[list[Event], int]:
     conditions: list[ColumnElement[bool]] = [
         EventRow.calendar_id == calendar_id,
         EventRow.starts_at >= starts_from,

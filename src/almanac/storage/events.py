@@ -5,32 +5,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Table, and_, exists, func, insert, or_, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
-from almanac.domain.events import (
-    Availability,
-    Event,
-    Participant,
-    Priority,
-    Privacy,
-    Reminder,
-    ReminderChannel,
-    span_of,
-)
+from almanac.domain.events import Event, Participant, Reminder, ReminderChannel, span_of
 from almanac.domain.queries import EventFilter, EventOrder, EventSortKey, Page, PageRequest
 from almanac.domain.recurrence import (
     Recurrence,
     RecurrenceId,
     RecurrenceLimits,
     format_occurrence_key,
-    parse_occurrence_key,
 )
 from almanac.domain.users import Principal, normalize_email
 from almanac.storage import event_queries
 from almanac.storage.calendars import viewable_calendar_condition
-from almanac.storage.tables import CalendarRow, EventParticipantRow, EventReminderRow, EventRow, UserRow
+from almanac.storage.event_rows import event_of, load_events, recurrence_id_of
+from almanac.storage.tables import Base, CalendarRow, EventParticipantRow, EventReminderRow, EventRow, UserRow
+
+#: Values bound in one IN (...) list: far below SQLite's limit of bound parameters per statement.
+_IN_CHUNK = 500
 
 _SORT_COLUMNS = {
     EventSortKey.STARTS_AT: EventRow.starts_at,
@@ -46,107 +41,103 @@ def _fold(text: str | None) -> str | None:
     return None if text is None else text.casefold()
 
 
-def _recurrence_id(key: str) -> RecurrenceId | None:
-    """The stored occurrence key back as a recurrence id (keys are UTC, or dates for all-day series)."""
-    if not key:
-        return None
-    return parse_occurrence_key(key, tzid="UTC", all_day=len(key) == len("YYYYMMDD"))
-
-
-def _recurrence(row: EventRow) -> Recurrence | None:
-    if row.recurrence is None:
-        return None
-    # Stored lines carry UTC (or date) values, so the zone only matters for floating text, which is never stored.
-    return Recurrence.from_lines(row.recurrence.splitlines(), tzid=row.tzid, all_day=row.all_day)
+def _occurrence_key(event: Event) -> str:
+    """The stored ``recurrence_key`` of an event ("" unless it overrides an occurrence)."""
+    return format_occurrence_key(event.recurrence_id) if event.recurrence_id is not None else ""
 
 
 def _event(row: EventRow) -> Event:
-    return Event(
-        id=row.id,
-        key=row.key,
-        uid=row.uid,
-        calendar_id=row.calendar_id,
-        author_id=row.author_id,
-        summary=row.summary,
-        description=row.description,
-        location=row.location,
-        starts_at=row.starts_at,
-        ends_at=row.ends_at,
-        tzid=row.tzid,
-        all_day=row.all_day,
-        recurrence=_recurrence(row),
-        recurrence_id=_recurrence_id(row.recurrence_key),
-        series_id=row.series_id,
-        category_key=row.category_key,
-        priority=Priority(row.priority),
-        privacy=Privacy(row.privacy),
-        availability=Availability(row.availability),
-        participants=[Participant(user_id=p.user_id, status=p.status) for p in row.participants],
-        reminders=[
-            Reminder(
-                before=timedelta(seconds=r.before_seconds) if r.before_seconds is not None else None,
-                at=r.at,
-                channel=ReminderChannel(r.channel),
-            )
-            for r in row.reminders
-        ],
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        revision=row.revision,
-        extra_properties=row.extra_ics,
-        dav_name=row.dav_name,
-    )
+    """The domain event of an entity the unit of work holds (after a write)."""
+    return event_of(row, row.participants, row.reminders)
 
 
-#: The row mapper, for the other repositories that select events (free/busy).
-event_from_row = _event
+def _columns(event: Event, limits: RecurrenceLimits) -> dict[str, Any]:
+    """The event's own columns (not its participants and reminders), as ``_fill`` and ``add_many`` write them."""
+    lines = event.recurrence.to_lines() if event.recurrence is not None else []
+    span = span_of(event, limits)
+    columns: dict[str, Any] = {
+        "key": event.key,
+        "uid": event.uid,
+        "calendar_id": event.calendar_id,
+        "author_id": event.author_id,
+        "summary": event.summary,
+        "summary_folded": event.summary.casefold(),
+        "description": event.description,
+        "description_folded": _fold(event.description),
+        "location": event.location,
+        "starts_at": event.starts_at,
+        "ends_at": event.ends_at,
+        "tzid": event.tzid,
+        "all_day": event.all_day,
+        "recurrence": "\n".join(lines) if lines else None,
+        "series_id": event.series_id,
+        "recurrence_key": format_occurrence_key(event.recurrence_id) if event.recurrence_id is not None else "",
+        "span_starts_at": span.first_start,
+        "span_ends_at": span.last_end,
+        "span_class": span_class(span.first_start, span.last_end),
+        "category_key": event.category_key,
+        "priority": event.priority.value,
+        "privacy": event.privacy.value,
+        "availability": event.availability.value,
+        "revision": event.revision,
+        "extra_ics": event.extra_properties,
+        "dav_name": event.dav_name,
+        "end_form": event.end_form.value,
+        "class_stated": event.class_stated,
+    }
+    if event.created_at is not None:
+        columns["created_at"] = event.created_at
+    if event.updated_at is not None:
+        columns["updated_at"] = event.updated_at
+    return columns
+
+
+def _reminder_columns(reminder: Reminder, position: int) -> dict[str, Any]:
+    return {
+        "position": position,
+        "before_seconds": int(reminder.before.total_seconds()) if reminder.before is not None else None,
+        "at": reminder.at,
+        "channel": reminder.channel.value,
+    }
 
 
 def _fill(row: EventRow, event: Event, limits: RecurrenceLimits) -> None:
-    row.key = event.key
-    row.uid = event.uid
-    row.calendar_id = event.calendar_id
-    row.author_id = event.author_id
-    row.summary = event.summary
-    row.summary_folded = event.summary.casefold()
-    row.description = event.description
-    row.description_folded = _fold(event.description)
-    row.location = event.location
-    row.starts_at = event.starts_at
-    row.ends_at = event.ends_at
-    row.tzid = event.tzid
-    row.all_day = event.all_day
-    lines = event.recurrence.to_lines() if event.recurrence is not None else []
-    row.recurrence = "\n".join(lines) if lines else None
-    row.series_id = event.series_id
-    row.recurrence_key = format_occurrence_key(event.recurrence_id) if event.recurrence_id is not None else ""
-    span = span_of(event, limits)
-    row.span_starts_at = span.first_start
-    row.span_ends_at = span.last_end
-    row.span_class = span_class(span.first_start, span.last_end)
-    row.category_key = event.category_key
-    row.priority = event.priority.value
-    row.privacy = event.privacy.value
-    row.availability = event.availability.value
-    if event.created_at is not None:
-        row.created_at = event.created_at
-    if event.updated_at is not None:
-        row.updated_at = event.updated_at
-    row.revision = event.revision
-    row.extra_ics = event.extra_properties
-    row.dav_name = event.dav_name
+    for name, value in _columns(event, limits).items():
+        setattr(row, name, value)
     row.participants = [
         EventParticipantRow(user_id=p.user_id, position=i, status=p.status) for i, p in enumerate(event.participants)
     ]
-    row.reminders = [
-        EventReminderRow(
-            position=i,
-            before_seconds=int(r.before.total_seconds()) if r.before is not None else None,
-            at=r.at,
-            channel=r.channel.value,
-        )
-        for i, r in enumerate(event.reminders)
-    ]
+    row.reminders = [EventReminderRow(**_reminder_columns(r, i)) for i, r in enumerate(event.reminders)]
+
+
+def _stored(event: Event, event_id: int, columns: dict[str, Any]) -> Event:
+    """``event`` as ``_event`` reads it back once stored with ``columns`` (values that round-trip through a
+    column, such as recurrence lines and whole-second reminders, come back in their stored form)."""
+    recurrence = None
+    if columns["recurrence"] is not None:
+        recurrence = Recurrence.from_lines(columns["recurrence"].splitlines(), tzid=event.tzid, all_day=event.all_day)
+    return replace(
+        event,
+        id=event_id,
+        recurrence=recurrence,
+        recurrence_id=recurrence_id_of(columns["recurrence_key"]),
+        participants=[Participant(user_id=p.user_id, status=p.status) for p in event.participants],
+        reminders=[_reminder(_reminder_columns(r, i)) for i, r in enumerate(event.reminders)],
+    )
+
+
+def _table(row_class: type[Base]) -> Table:
+    """The Core table of a mapped class: Core inserts skip the ORM's per-row bookkeeping."""
+    return row_class.metadata.tables[row_class.__tablename__]
+
+
+def _reminder(columns: dict[str, Any]) -> Reminder:
+    before = columns["before_seconds"]
+    return Reminder(
+        before=timedelta(seconds=before) if before is not None else None,
+        at=columns["at"],
+        channel=ReminderChannel(columns["channel"]),
+    )
 
 
 def _contains(column: QueryableAttribute[str] | QueryableAttribute[str | None], text: str) -> ColumnElement[bool]:
@@ -252,6 +243,34 @@ class SqlEventRepository:
         self._session.flush()
         return _event(row)
 
+    def add_many(self, events: Sequence[Event]) -> list[Event]:
+        """``add`` for many events at once: multi-row INSERT ... RETURNING of the events, then one
+        executemany each for their participants and reminders. No ORM objects."""
+        if not events:
+            return []
+        columns = [_columns(event, self._limits) for event in events]
+        # Ids are matched by the unique event key: asking SQLAlchemy for RETURNING rows in parameter order
+        # makes it insert one row per statement on SQLite, whose multi-row RETURNING order is not promised.
+        table = _table(EventRow)
+        inserted = self._session.execute(insert(table).returning(table.c.id, table.c.key), columns)
+        id_of_key = {key: event_id for event_id, key in inserted}
+        ids = [id_of_key[event.key] for event in events]
+        participants = [
+            {"event_id": event_id, "user_id": p.user_id, "position": i, "status": p.status}
+            for event_id, event in zip(ids, events, strict=True)
+            for i, p in enumerate(event.participants)
+        ]
+        if participants:
+            self._session.execute(insert(_table(EventParticipantRow)), participants)
+        reminders = [
+            {"event_id": event_id, **_reminder_columns(r, i)}
+            for event_id, event in zip(ids, events, strict=True)
+            for i, r in enumerate(event.reminders)
+        ]
+        if reminders:
+            self._session.execute(insert(_table(EventReminderRow)), reminders)
+        return [_stored(e, i, c) for e, i, c in zip(events, ids, columns, strict=True)]
+
     def get(self, event_id: int, *, for_update: bool = False) -> Event | None:
         return self._one(EventRow.id == event_id, for_update=for_update)
 
@@ -263,8 +282,8 @@ class SqlEventRepository:
         if for_update:
             # FOR UPDATE on PostgreSQL; SQLite ignores it, its BEGIN IMMEDIATE already serialises writers.
             query = query.with_for_update()
-        row = self._session.scalar(query)
-        return _event(row) if row else None
+        found = load_events(self._session, query.limit(1))
+        return found[0] if found else None
 
     def update(self, event: Event) -> Event:
         row = self._session.get(EventRow, event.id)
@@ -297,9 +316,9 @@ class SqlEventRepository:
             items_query = items_query.order_by(column.desc(), EventRow.id.desc())
         else:
             items_query = items_query.order_by(column.asc(), EventRow.id.asc())
-        rows = self._session.scalars(items_query.offset(page.offset).limit(page.limit)).all()
+        items = load_events(self._session, items_query.offset(page.offset).limit(page.limit))
         total = self._session.scalar(total_query) or 0
-        return Page(items=[_event(r) for r in rows], total=total)
+        return Page(items=items, total=total)
 
     # --- window queries (rules in domain.series) --------------------------------------------------------
 
@@ -341,7 +360,7 @@ class SqlEventRepository:
         if event_filter is not None:
             conditions.extend(filter_conditions(replace(event_filter, period_start=None, period_end=None)))
         query = select(EventRow).where(*conditions).order_by(EventRow.starts_at, EventRow.id).limit(limit)
-        return [_event(row) for row in self._session.scalars(query)]
+        return load_events(self._session, query)
 
     # --- calendar objects (one UID: a master and its overrides) ------------------------------------------
 
@@ -351,7 +370,7 @@ class SqlEventRepository:
             .where(EventRow.calendar_id == calendar_id)
             .order_by(EventRow.uid, EventRow.recurrence_key, EventRow.id)
         )
-        return [_event(row) for row in self._session.scalars(query)]
+        return load_events(self._session, query)
 
     def list_by_uid(self, calendar_id: int, uid: str, *, for_update: bool = False) -> list[Event]:
         query = (
@@ -361,7 +380,24 @@ class SqlEventRepository:
         )
         if for_update:
             query = query.with_for_update()
-        return [_event(row) for row in self._session.scalars(query)]
+        return load_events(self._session, query)
+
+    def list_by_uids(
+        self, calendar_id: int, uids: Sequence[str], *, for_update: bool = False
+    ) -> dict[str, list[Event]]:
+        found: dict[str, list[Event]] = {}
+        wanted = sorted(set(uids))
+        for start in range(0, len(wanted), _IN_CHUNK):
+            query = (
+                select(EventRow)
+                .where(EventRow.calendar_id == calendar_id, EventRow.uid.in_(wanted[start : start + _IN_CHUNK]))
+                .order_by(EventRow.uid, EventRow.recurrence_key, EventRow.id)
+            )
+            if for_update:
+                query = query.with_for_update()
+            for row in self._session.scalars(query):
+                found.setdefault(row.uid, []).append(_event(row))
+        return found
 
     def get_by_dav_name(self, calendar_id: int, name: str, *, for_update: bool = False) -> Event | None:
         named = and_(EventRow.calendar_id == calendar_id, EventRow.series_id.is_(None))
@@ -386,15 +422,15 @@ class SqlEventRepository:
         masters_query = select(EventRow).where(
             EventRow.calendar_id == calendar_id, EventRow.series_id.is_(None), or_(*wanted)
         )
-        masters = list(self._session.scalars(masters_query))
-        overrides: list[EventRow] = []
+        masters = load_events(self._session, masters_query)
+        overrides: list[Event] = []
         if masters:
             overrides_query = select(EventRow).where(EventRow.series_id.in_([m.id for m in masters]))
-            overrides = list(self._session.scalars(overrides_query))
-        rows = sorted(
-            [*masters, *overrides], key=lambda r: (r.uid, r.series_id is not None, r.recurrence_key or "", r.id)
+            overrides = load_events(self._session, overrides_query)
+        return sorted(
+            [*masters, *overrides],
+            key=lambda e: (e.uid, e.series_id is not None, _occurrence_key(e), e.id or 0),
         )
-        return [_event(row) for row in rows]
 
     def overridden_ids(self, series_ids: Sequence[int]) -> dict[int, set[RecurrenceId]]:
         found: dict[int, set[RecurrenceId]] = {}
@@ -402,14 +438,14 @@ class SqlEventRepository:
             return found
         query = select(EventRow.series_id, EventRow.recurrence_key).where(EventRow.series_id.in_(list(series_ids)))
         for series_id, key in self._session.execute(query):
-            rid = _recurrence_id(key)
+            rid = recurrence_id_of(key)
             if series_id is not None and rid is not None:
                 found.setdefault(series_id, set()).add(rid)
         return found
 
     def list_overrides(self, series_id: int) -> list[Event]:
         query = select(EventRow).where(EventRow.series_id == series_id).order_by(EventRow.starts_at, EventRow.id)
-        return [_event(row) for row in self._session.scalars(query)]
+        return load_events(self._session, query)
 
     # --- eXo face queries (rules in storage.event_queries) ---------------------------------------------
 
@@ -423,7 +459,7 @@ class SqlEventRepository:
         participant_id: int | None,
         page: PageRequest,
     ) -> Page[Event]:
-        rows, total = event_queries.list_in_calendar(
+        items, total = event_queries.list_in_calendar(
             self._session,
             calendar_id,
             starts_from=starts_from,
@@ -432,4 +468,4 @@ class SqlEventRepository:
             participant_id=participant_id,
             page=page,
         )
-        return Page(items=[_event(r) for r in rows], total=total)
+        return Page(items=items, total=total)

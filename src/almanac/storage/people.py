@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, exists, false, func, not_, or_, select, true
 from sqlalchemy.orm import Session, aliased
@@ -24,7 +25,8 @@ from almanac.domain.queries import Page, PageRequest
 from almanac.domain.users import Principal, User, normalize_email
 from almanac.storage.accounts import user_from_row
 from almanac.storage.calendars import viewable_calendar_condition
-from almanac.storage.events import event_from_row, reaching_window_condition
+from almanac.storage.event_rows import EVENT_COLUMNS, events_of_rows
+from almanac.storage.events import reaching_window_condition
 from almanac.storage.tables import (
     CalendarGrantRow,
     CalendarGroupRow,
@@ -133,7 +135,7 @@ class SqlPeopleRepository:
         )
         declined = InvitationStatus.NO.value
         taking_part = (
-            select(EventParticipantRow.user_id, EventRow)
+            select(EventParticipantRow.user_id, *EVENT_COLUMNS)
             .join(EventRow, EventRow.id == EventParticipantRow.event_id)
             .where(EventParticipantRow.user_id.in_(ids), EventParticipantRow.status != declined, busy)
         )
@@ -143,13 +145,17 @@ class SqlPeopleRepository:
             EventParticipantRow.status == declined,
         )
         owning = (
-            select(CalendarRow.owner_id, EventRow)
+            select(CalendarRow.owner_id.label("user_id"), *EVENT_COLUMNS)
             .join(CalendarRow, CalendarRow.id == EventRow.calendar_id)
             .where(CalendarRow.owner_id.in_(ids), _is_personal(), not_(owner_declined), busy)
         )
-        found: dict[tuple[int, int], tuple[int, Event]] = {}
+        found: dict[tuple[int, int], Any] = {}
         for statement in (taking_part, owning):
-            for user_id, row in self._session.execute(statement):
-                if user_id is not None:
-                    found.setdefault((user_id, row.id), (user_id, event_from_row(row)))
-        return sorted(found.values(), key=lambda pair: (pair[0], pair[1].starts_at, pair[1].id or 0))
+            for row in self._session.execute(statement):
+                if row.user_id is not None:
+                    found.setdefault((row.user_id, row.id), row)
+        rows = list(found.values())
+        return sorted(
+            ((row.user_id, event) for row, event in zip(rows, events_of_rows(self._session, rows), strict=True)),
+            key=lambda pair: (pair[0], pair[1].starts_at, pair[1].id or 0),
+        )

@@ -108,9 +108,13 @@ class CalendarRow(Base):
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     sort_order: Mapped[int | None] = mapped_column(Integer)
     # The components CalDAV clients may store (comma-separated, e.g. "VEVENT,VTODO"), fixed at MKCALENDAR.
-    components: Mapped[str] = mapped_column(String(100), server_default="VEVENT,VTODO", default="VEVENT,VTODO")
+    # The repository always writes it (domain.calendars.CALENDAR_COMPONENTS by default, journals included); the
+    # server default stays the one migration 0014 gave, as changing it rebuilds the table on SQLite.
+    components: Mapped[str] = mapped_column(String(100), server_default="VEVENT,VTODO", default="VEVENT,VTODO,VJOURNAL")
     # The revision of the calendar's latest change (calendar_changes); bumped under the row's lock.
     sync_revision: Mapped[int] = mapped_column(Integer, default=0)
+    # The newest revision whose tombstones were pruned (storage.changes): sync tokens below it are refused.
+    sync_horizon: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # SHA-256 of the secret in the private feed URL (None: no private URL); the secret itself is never stored.
@@ -197,6 +201,9 @@ class EventRow(Base):
     # Raw iCalendar content lines Almanac does not model, re-emitted unchanged (almanac.ical).
     extra_ics: Mapped[str | None] = mapped_column(Text)
     dav_name: Mapped[str | None] = mapped_column(String(500))
+    # What a CalDAV client's data left unsaid (domain.events.Event): how its end was written, and whether it had CLASS.
+    end_form: Mapped[str] = mapped_column(String(10), server_default="dtend", default="dtend")
+    class_stated: Mapped[bool] = mapped_column(Boolean, server_default=true(), default=True)
 
     participants: Mapped[list[EventParticipantRow]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", order_by="EventParticipantRow.position"
@@ -233,6 +240,8 @@ class CalendarChangeRow(Base):
     __table_args__ = (
         UniqueConstraint("calendar_id", "name"),
         Index("ix_calendar_changes_calendar_id_revision", "calendar_id", "revision"),
+        # Finds the calendars with tombstones past the retention without reading every change.
+        Index("ix_calendar_changes_kind_changed_at", "kind", "changed_at"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
@@ -295,6 +304,9 @@ class DeliveryRow(Base):
     status: Mapped[str] = mapped_column(String(10))
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
     event_id: Mapped[int | None] = mapped_column(Id, index=True)
+    # The calendar the event was in when a webhook message was made: whoever is told of an event deleted
+    # since must still be allowed to read that calendar when the message goes out.
+    calendar_id: Mapped[int | None] = mapped_column(Id)
     # For an occurrence of a series: the master's id (event_id is the event the occurrence shows, the
     # master or an override) and the occurrence key, so a series is replanned as one.
     series_id: Mapped[int | None] = mapped_column(Id, index=True)
@@ -302,6 +314,8 @@ class DeliveryRow(Base):
     recurrence_key: Mapped[str | None] = mapped_column(String(20))
     reminder_key: Mapped[str | None] = mapped_column(String(100))
     recipient_id: Mapped[int | None] = mapped_column(Id, ForeignKey("users.id", ondelete="CASCADE"))
+    # A task reminder's task (event_id is then NULL). No foreign key either: the history outlives the task.
+    task_id: Mapped[int | None] = mapped_column(Id, index=True)
     webhook_id: Mapped[int | None] = mapped_column(Id, ForeignKey("webhooks.id", ondelete="CASCADE"))
     event_type: Mapped[str | None] = mapped_column(String(50))
     payload: Mapped[dict[str, object] | None] = mapped_column(JSON)
@@ -333,6 +347,15 @@ class ReminderHorizonRow(Base):
     __tablename__ = "reminder_horizons"
 
     event_id: Mapped[int] = mapped_column(Id, ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    planned_until: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class TaskReminderHorizonRow(Base):
+    """Until when a task's reminders are materialised as deliveries (a recurring task's rolling horizon)."""
+
+    __tablename__ = "task_reminder_horizons"
+
+    task_id: Mapped[int] = mapped_column(Id, ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
     planned_until: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
@@ -408,6 +431,31 @@ class TaskRow(Base):
     reminders: Mapped[list[TaskReminderRow]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", order_by="TaskReminderRow.position"
     )
+
+
+class JournalRow(Base):
+    """A journal entry (``domain.journals``): the iCalendar text a CalDAV client stored, and what reads need of it."""
+
+    __tablename__ = "journals"
+    __table_args__ = (
+        UniqueConstraint("calendar_id", "uid"),
+        UniqueConstraint("calendar_id", "name"),
+        Index("ix_journals_calendar_id_starts_at", "calendar_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    calendar_id: Mapped[int] = mapped_column(Id, ForeignKey("calendars.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(Id, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    uid: Mapped[str] = mapped_column(String(500))
+    name: Mapped[str] = mapped_column(String(500))
+    data: Mapped[str] = mapped_column(Text)
+    # DTSTART as a UTC instant (a date or floating time read in the calendar's zone); None without one.
+    starts_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # True when RRULE or RDATE gives it more instances than its DTSTART.
+    recurs: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revision: Mapped[int] = mapped_column(Integer)
 
 
 class TaskDelegateRow(Base):

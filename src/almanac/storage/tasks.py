@@ -6,6 +6,7 @@ into its store queries, spec §8 item 39). Order: start, then summary, then id.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, exists, func, select
@@ -129,6 +130,18 @@ class SqlTaskRepository:
 
     def get_by_uid(self, calendar_id: int, uid: str, *, for_update: bool = False) -> Task | None:
         return self._one(and_(TaskRow.calendar_id == calendar_id, TaskRow.uid == uid), for_update=for_update)
+
+    def uids_in_use(self, calendar_id: int, uids: Sequence[str]) -> set[str]:
+        wanted = sorted(set(uids))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            found.update(
+                self._session.scalars(
+                    select(TaskRow.uid).where(TaskRow.calendar_id == calendar_id, TaskRow.uid.in_(chunk))
+                )
+            )
+        return found
 
     def list_of_calendar(self, calendar_id: int) -> list[Task]:
         query = select(TaskRow).where(TaskRow.calendar_id == calendar_id).order_by(TaskRow.uid, TaskRow.id)

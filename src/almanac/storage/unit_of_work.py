@@ -23,6 +23,7 @@ from almanac.storage.engine import READ_ONLY_OPTION
 from almanac.storage.events import SqlEventRepository
 from almanac.storage.feeds import SqlFeedRepository
 from almanac.storage.idempotency import SqlIdempotencyRepository
+from almanac.storage.journals import SqlJournalRepository
 from almanac.storage.people import SqlPeopleRepository
 from almanac.storage.secrets import SqlSecretRepository
 from almanac.storage.tasks import SqlTaskRepository
@@ -44,6 +45,7 @@ class SqlUnitOfWork:
     people: SqlPeopleRepository
     secrets: SqlSecretRepository
     tasks: SqlTaskRepository
+    journals: SqlJournalRepository
     attachments: SqlAttachmentRepository
     uploads: SqlUploadRepository
     feeds: SqlFeedRepository
@@ -72,6 +74,7 @@ class SqlUnitOfWork:
         self.people = SqlPeopleRepository(session)
         self.secrets = SqlSecretRepository(session)
         self.tasks = SqlTaskRepository(session)
+        self.journals = SqlJournalRepository(session)
         self.attachments = SqlAttachmentRepository(session)
         self.uploads = SqlUploadRepository(session)
         self.feeds = SqlFeedRepository(session)

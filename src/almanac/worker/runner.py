@@ -4,7 +4,8 @@ Loop: claim a batch (committed before sending), deliver its notices
 concurrently (at most ``concurrency`` at once), record the outcomes, and repeat
 while batches come back full. When idle it sleeps until the next due time, the
 poll interval, a wake signal (a new delivery in this process) or ``stop()``,
-whichever comes first, and now and then rolls the reminder horizon forward.
+whichever comes first, and now and then rolls the reminder horizon forward
+and prunes the CalDAV change logs' old tombstones (``services.change_retention``).
 ``stop()`` (SIGTERM) lets the batch in flight finish and be recorded.
 """
 
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from almanac.domain.deliveries import DeliveryChannel
 from almanac.domain.notices import DeliveryFailure, Notice
 from almanac.domain.ports import Channel
+from almanac.services.change_retention import prune_change_logs
 from almanac.services.context import ServiceContext
 from almanac.services.dispatch import Outcome, claim_due_deliveries, next_due_at, record_outcomes
 from almanac.services.scheduling import extend_reminder_horizons
@@ -36,6 +38,8 @@ class WorkerSettings:
     batch_size: int = 100
     concurrency: int = 20
     horizon_interval: float = 60.0
+    # Tombstones age by days (the sync retention): an hourly look is plenty, and costs one indexed query.
+    prune_interval: float = 3600.0
     worker_id: str = ""
 
 
@@ -98,13 +102,16 @@ class Worker:
         if self._signal is not None:
             self._signal.attach(self._loop, self._wake)
         log.info("worker %s started", self._id)
-        next_horizon = 0.0
+        next_horizon = next_prune = 0.0
         try:
             while not self._stopping:
                 try:
                     if time.monotonic() >= next_horizon:
                         await asyncio.to_thread(extend_reminder_horizons, self._services)
                         next_horizon = time.monotonic() + self._settings.horizon_interval
+                    if time.monotonic() >= next_prune:
+                        next_prune = time.monotonic() + self._settings.prune_interval
+                        await self._prune()
                     if await self.run_once() >= self._settings.batch_size:
                         continue  # a full batch: more may be due at once
                     await self._sleep(await self._idle_seconds())
@@ -116,6 +123,17 @@ class Worker:
             if self._signal is not None:
                 self._signal.detach()
             log.info("worker %s stopped after %d deliveries", self._id, self.delivered)
+
+    async def _prune(self) -> None:
+        report = await asyncio.to_thread(prune_change_logs, self._services)
+        if report.tombstones or report.busy:
+            log.info(
+                "worker %s: pruned %d tombstones of %d calendars from the change log (%d busy, left for later)",
+                self._id,
+                report.tombstones,
+                report.calendars,
+                report.busy,
+            )
 
     def stop(self) -> None:
         """Finish the batch in flight, then return from ``run`` (safe from any thread or signal handler)."""

@@ -58,6 +58,7 @@ def test_a_due_popup_is_listed_in_the_exo_style_for_its_recipient(team: dict[str
         "reminderType": "popup",
         "alarmBefore": 15,
         "dueTime": "2026-01-06T08:45:00.000Z",
+        "kind": "event",
         "eventId": event_id,
         "event": f"{BASE}/events/{event_id}",
         "subject": "Review with pat",

@@ -221,6 +221,11 @@ def test_the_rss_rechecks_what_the_owner_may_read_and_survives_deleted_calendars
     assert john.put(f"/calendars/{shared}", json={"viewPermission": ""}).status_code == 200
     assert mary.delete(f"/calendars/{doomed}").status_code == 200
     assert titles() == ["Mine"]
+    # The feed itself tells no more: a calendar no longer shared drops out exactly like a deleted one (listing
+    # it would tell mary that john's calendar still exists); shared again, it is back.
+    assert mary.get(path).json()["calendarIds"] == [mary.default_calendar]
+    assert mary.get("/feeds").json()["data"][0]["calendarIds"] == [mary.default_calendar]
+    assert john.put(f"/calendars/{shared}", json={"viewPermission": "mary"}).status_code == 200
     assert mary.get(path).json()["calendarIds"] == [shared, mary.default_calendar]
 
 

@@ -113,6 +113,8 @@ def test_the_participant_shape_paging_and_links(people: dict[str, Caller]) -> No
     assert mary.get("/participants", params={"name": "smith", "fields": "id,avatar"}).json()["data"][0] == {"id": "ann"}
     assert mary.get("/participants", params={"name": "tom", "jsonp": "cb"}).text.startswith("cb({")
     assert mary.get("/participants", params={"name": "x" * 321}).json()["developerMessage"] == "name"
+    nul = mary.get("/participants", params={"name": "\x00smith"})
+    assert (nul.status_code, nul.json()["developerMessage"]) == (400, "name")
 
 
 def test_administrators_find_everyone(people: dict[str, Caller], person: Callable[..., Caller]) -> None:

@@ -19,8 +19,8 @@ from almanac.api.exo_v1.errors import NO_CACHE
 from almanac.api.exo_v1.rendering import body, empty
 from almanac.api.expensive_queries import BUSY_RESPONSES, EXPENSIVE_QUERY
 from almanac.api.feeds import feed_response, private_path, public_path
-from almanac.services import calendar_feeds, calendar_objects
-from almanac.services.calendar_objects import ImportReport
+from almanac.services import calendar_feeds, calendar_imports
+from almanac.services.calendar_imports import ImportReport
 
 router = APIRouter(tags=["eXo calendars"])
 
@@ -40,7 +40,7 @@ def export_calendar(exo: Exo, calendar_id: str) -> Response:
 async def import_calendar(request: Request, exo: Exo, calendar_id: str) -> Response:
     data = await request.body()  # the body limit was enforced by the middleware
     report = await run_in_threadpool(
-        calendar_objects.import_objects,
+        calendar_imports.import_objects,
         exo.services,
         principal=exo.principal,
         calendar_key=calendar_id,

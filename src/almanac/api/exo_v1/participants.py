@@ -21,6 +21,7 @@ router = APIRouter(tags=["eXo people"])
 OptionalText = Annotated[str | None, Query()]
 MAX_NAME_LENGTH: Final = 320
 NAME_TOO_LONG: Final = N_("name must have at most 320 characters")
+NUL_CHARACTER: Final = N_("Text must not contain NUL characters.")
 
 
 @router.get("/participants", summary="Suggest users to invite, by name, username or email address")
@@ -40,6 +41,8 @@ def suggest_participants(
     text = name or ""
     if len(text) > MAX_NAME_LENGTH:
         raise q.rejected("name", NAME_TOO_LONG)
+    if "\x00" in text:  # PostgreSQL text cannot hold it: a 400, not a failed query
+        raise q.rejected("name", NUL_CHARACTER)
     found = participant_service.suggest_participants(
         exo.services, principal=exo.principal, text=text, page=PageRequest(paging.offset, paging.limit)
     )

@@ -4,7 +4,7 @@ An Almanac addition (eXo's REST API has no popup endpoint; its web UI polls an
 internal service): the same queue as ``GET /api/v2/reminders/due``, in this
 face's envelope, dates and error style, for an eXo-style client to show
 ``reminderType: popup`` reminders. Each item is one fired reminder of one
-occurrence, for the caller only.
+occurrence, or of one task (``kind`` tells which), for the caller only.
 """
 
 from __future__ import annotations
@@ -68,14 +68,30 @@ def dismiss_reminder(exo: Exo, reminder_id: str) -> Response:
 
 
 def popup_json(exo: ExoRequest, popup: DuePopup) -> dict[str, Any]:
-    """One due popup: the reminder (as in spec §3.4) and the occurrence it is about (as in §3.3)."""
-    delivery, event = popup.delivery, popup.event
-    starts_at = delivery.occurrence_start or event.starts_at
-    return {
+    """One due popup: the reminder (as in spec §3.4) and the occurrence (§3.3) or task (§3.8) it is about."""
+    delivery, instance = popup.delivery, popup.task_instance
+    reminder: dict[str, Any] = {
         "id": delivery.id,
         "reminderType": "popup",
         "alarmBefore": _minutes_before(delivery.reminder_key),
         "dueTime": format_datetime(delivery.due_at),
+    }
+    if popup.task is not None and instance is not None:
+        return reminder | {
+            "kind": "task",
+            "taskId": popup.task.key,
+            "task": exo.hrefs.task(popup.task.key),
+            "subject": popup.task.summary,
+            "location": None,
+            "from": format_datetime(instance.starts_at),
+            "to": format_datetime(instance.due_at),
+            "recurrenceId": delivery.recurrence_key,
+        }
+    event = popup.event
+    assert event is not None
+    starts_at = delivery.occurrence_start or event.starts_at
+    return reminder | {
+        "kind": "event",
         "eventId": event.key,
         "event": exo.hrefs.event(event.key),
         "subject": event.summary,

@@ -22,6 +22,7 @@ from almanac.domain.errors import NotFoundError
 from almanac.domain.webhooks import Webhook, parse_event_types
 from almanac.services import reminders as reminder_service
 from almanac.services import webhooks as webhook_service
+from almanac.services.reminders import DuePopup
 from almanac.services.webhooks import DeliveryRecord, WebhookChanges
 
 router = APIRouter(prefix="/api/v2")
@@ -142,25 +143,44 @@ def list_webhook_deliveries(
     response_model=list[PopupReminderRead],
     tags=["Reminders"],
     summary="The caller's popup reminders that are due now",
-    description="Popup reminders (eXo `reminderType: popup`) due and not dismissed, oldest first, for a UI to show.",
+    description=(
+        "Popup reminders (eXo `reminderType: popup`) of events and of tasks, due and not dismissed, oldest first,"
+        " for a UI to show."
+    ),
     responses=_ERRORS,
 )
 def due_reminders(services: Services, principal: BearerPrincipal) -> list[PopupReminderRead]:
-    return [
-        PopupReminderRead(
-            id=p.delivery.id,
-            eventId=p.event.id or 0,
-            caption=p.event.summary,
-            location=p.event.location,
-            startDate=format_instant(p.delivery.occurrence_start or p.event.starts_at),
-            endDate=format_instant(
-                (p.delivery.occurrence_start or p.event.starts_at) + (p.event.ends_at - p.event.starts_at)
-            ),
-            recurrenceId=p.delivery.recurrence_key,
-            dueAt=format_instant(p.delivery.due_at),
+    return [_popup(p) for p in reminder_service.due_popups(services, principal=principal)]
+
+
+def _popup(popup: DuePopup) -> PopupReminderRead:
+    delivery, instance = popup.delivery, popup.task_instance
+    if popup.task is not None and instance is not None:
+        return PopupReminderRead(
+            id=delivery.id,
+            kind="task",
+            eventId=None,
+            taskId=popup.task.key,
+            caption=popup.task.summary,
+            location=None,
+            startDate=format_instant(instance.starts_at),
+            endDate=format_instant(instance.due_at),
+            recurrenceId=delivery.recurrence_key,
+            dueAt=format_instant(delivery.due_at),
         )
-        for p in reminder_service.due_popups(services, principal=principal)
-    ]
+    event = popup.event
+    assert event is not None
+    starts_at = delivery.occurrence_start or event.starts_at
+    return PopupReminderRead(
+        id=delivery.id,
+        eventId=event.id or 0,
+        caption=event.summary,
+        location=event.location,
+        startDate=format_instant(starts_at),
+        endDate=format_instant(starts_at + (event.ends_at - event.starts_at)),
+        recurrenceId=delivery.recurrence_key,
+        dueAt=format_instant(delivery.due_at),
+    )
 
 
 @router.post(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from almanac.api.wire import SafeText
@@ -69,11 +71,15 @@ class DeliveryRead(BaseModel):
 
 class PopupReminderRead(BaseModel):
     id: str = Field(description="The reminder delivery id; dismiss it with POST /api/v2/reminders/{id}/dismiss.")
-    eventId: int  # noqa: N815
+    kind: Literal["event", "task"] = Field(default="event", description="What the reminder is about.")
+    eventId: int | None = Field(description="The event (null for a task's reminder).")  # noqa: N815
+    taskId: str | None = Field(  # noqa: N815
+        default=None, description="The task, by its id on the eXo face (/rest/private/v1/calendar/tasks/{id})."
+    )
     caption: str
     location: str | None
-    startDate: str  # noqa: N815
-    endDate: str  # noqa: N815
+    startDate: str = Field(description="The occurrence's start; a task's start (its due time when it has none).")  # noqa: N815
+    endDate: str = Field(description="The occurrence's end; a task's due time (its start when it has none).")  # noqa: N815
     recurrenceId: str | None = Field(  # noqa: N815
         default=None, description="The occurrence of a series (its original start, YYYYMMDDTHHMMSSZ or YYYYMMDD)."
     )
