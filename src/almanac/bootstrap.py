@@ -109,6 +109,7 @@ class Container:
             poll_interval=s.worker_poll_interval,
             batch_size=s.worker_batch_size,
             concurrency=s.worker_concurrency,
+            prune_interval=s.change_log_prune_interval_seconds,
             worker_id=worker_id,
         )
         return Worker(self.services, self.channels(), settings, signal=self.signal)

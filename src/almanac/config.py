@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     # token from before them is refused with DAV:valid-sync-token (the client syncs from scratch). And the most
     # results one sync-collection answers when the client sends DAV:limit (a larger limit is clamped to it).
     sync_token_retention_days: Annotated[int, Field(gt=0, le=3650)] = 30
+    # Seconds between the worker's pruning rounds. Tombstones age by days, so hourly is plenty (one indexed
+    # query per calendar with old tombstones); a store with very many deletions may want it more often.
+    change_log_prune_interval_seconds: Annotated[float, Field(gt=0, le=7 * 24 * 3600)] = 3600.0
     dav_sync_max_results: Annotated[int, Field(gt=0, le=100_000)] = 1000
 
     # Back Office v2 list paging.

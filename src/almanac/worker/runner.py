@@ -38,7 +38,7 @@ class WorkerSettings:
     batch_size: int = 100
     concurrency: int = 20
     horizon_interval: float = 60.0
-    # Tombstones age by days (the sync retention): an hourly look is plenty, and costs one indexed query.
+    # Tombstones age by days (the sync retention): an hourly look is plenty (ALMANAC_CHANGE_LOG_PRUNE_INTERVAL_SECONDS).
     prune_interval: float = 3600.0
     worker_id: str = ""
 
