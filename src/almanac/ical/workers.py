@@ -29,6 +29,7 @@ import threading
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import IO, Any, TypeVar
 
 In = TypeVar("In")
@@ -109,7 +110,10 @@ class _Worker:
 
     def __init__(self) -> None:
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "almanac.ical.workers"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+            [sys.executable, "-m", "almanac.ical.workers"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=_worker_environment(),
         )
         self._inbox: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._unanswered = 0
@@ -157,6 +161,14 @@ class _Worker:
                 stdin.flush()
         with contextlib.suppress(OSError):
             stdin.close()
+
+
+def _worker_environment() -> dict[str, str]:
+    """This process's environment, with the directory this ``almanac`` was imported from first on the path:
+    a worker runs the same code as its caller, even when the caller found it by a path set at run time."""
+    source = str(Path(__file__).resolve().parents[2])
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": source + (os.pathsep + path if path else "")}
 
 
 def serve(inputs: IO[bytes], outputs: IO[bytes]) -> None:
