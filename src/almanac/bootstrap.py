@@ -151,6 +151,7 @@ def build_container(
             recurrence=recurrence_limits,
         ),
         window_max_events=settings.window_max_events,
+        import_workers=settings.import_workers,
         idempotency_ttl=timedelta(hours=settings.idempotency_ttl_hours),
         sync=SyncPolicy(
             retention=timedelta(days=settings.sync_token_retention_days), max_results=settings.dav_sync_max_results

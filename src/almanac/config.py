@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     max_notifications: Annotated[int, Field(gt=0, le=10_000)] = 50
     # Objects (events, tasks...) one iCalendar import over HTTP may hold; `almanac import` has no limit.
     import_max_objects: Annotated[int, Field(gt=0, le=1_000_000)] = 2_000
+    # Processes that parse an iCalendar import while it is stored (unset: automatic, one per spare core
+    # up to 2 for files of 5,000 objects or more; 0: parse in the importing process).
+    import_workers: Annotated[int | None, Field(ge=0, le=64)] = None
 
     # Recurrence guard-rails: most occurrences one expansion (or one COUNT) may produce, the finest FREQ
     # allowed (SECONDLY and MINUTELY are refused by default), the longest window expanded at once, and the

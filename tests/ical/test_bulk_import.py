@@ -8,6 +8,7 @@ that masters and their overrides, re-imports and faults fall on both sides of ba
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -379,3 +380,59 @@ def test_an_upload_takes_the_bulk_path_and_its_object_limit(caller: MakeCaller, 
     assert refused.json()["message"] == (
         "line 1: このファイルには 1201 個のオブジェクトが含まれています。一度にインポートできるのは 1200 個までです。"
     )
+
+
+def _on_workers(container: Container, workers: int) -> Any:
+    """The services of ``container``, parsing imports on ``workers`` processes whatever the file's size."""
+    return replace(container.services, import_workers=workers)
+
+
+def test_parsing_on_workers_stores_exactly_what_parsing_in_process_stores(
+    container: Container, alice: Principal
+) -> None:
+    ctx = container.services
+    webhooks.create_webhook(
+        ctx, principal=alice, url="https://hooks.example/a", event_types=frozenset({MessageType.EVENT_CREATED})
+    )
+    with ctx.uow(read_only=True) as uow:
+        default = uow.calendars.get_by_key(CAL)
+        assert default is not None
+    serial = calendars.create_calendar(ctx, principal=alice, draft=CalendarDraft(name="Serial", tzid=default.tzid))
+    in_process = calendar_imports.import_objects(
+        _on_workers(container, 0),
+        principal=alice,
+        calendar_key=serial.calendar.key,
+        data=_file(_objects("one", 31)),
+        batch_size=4,
+    )
+
+    on_workers = calendar_imports.import_objects(
+        _on_workers(container, 2), principal=alice, calendar_key=CAL, data=_file(_objects("bulk", 31)), batch_size=4
+    )
+
+    assert on_workers.created == [uid.replace("one-", "bulk-") for uid in in_process.created]
+    assert len(on_workers.created) == 31 and not on_workers.skipped
+    assert _stored(container, CAL, "bulk") == _stored(container, serial.calendar.key, "one")
+
+
+def test_a_fault_parsed_on_a_worker_in_a_late_batch_stores_nothing_and_names_its_line(
+    container: Container, alice: Principal
+) -> None:
+    objects = _objects("bulk", 40)
+    data = _file(objects).replace(
+        b"DURATION:PT45M\r\nSUMMARY:Review 37\r\n", b"DTEND:tomorrow\r\nSUMMARY:Review 37\r\n"
+    )
+    line = data.count(b"\n", 0, data.index(b"DTEND:tomorrow")) + 1
+    with pytest.raises(CalendarDataError) as in_process:
+        calendar_imports.import_objects(
+            _on_workers(container, 0), principal=alice, calendar_key=CAL, data=data, batch_size=4
+        )
+
+    with pytest.raises(CalendarDataError) as on_workers:
+        calendar_imports.import_objects(
+            _on_workers(container, 2), principal=alice, calendar_key=CAL, data=data, batch_size=4
+        )
+
+    assert on_workers.value.problems == in_process.value.problems
+    assert on_workers.value.problems[0].field == f"line {line}" and "tomorrow" in on_workers.value.render()
+    _nothing_stored(container)

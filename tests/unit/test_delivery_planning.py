@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
-from almanac.domain.deliveries import DeliveryPolicy, ReminderPlan, plan_reminders, planning_window
+import pytest
+
+from almanac.domain.deliveries import (
+    DELIVERY_NAMESPACE,
+    DeliveryPolicy,
+    ReminderPlan,
+    plan_reminders,
+    planning_window,
+    uuid5_text,
+)
 from almanac.domain.events import Event, Participant, Reminder, ReminderChannel
 from almanac.domain.recurrence import Recurrence
 from almanac.domain.series import occurrences_in_window, overridden_ids
@@ -160,3 +170,8 @@ def test_a_reminder_whose_time_passed_before_a_future_start_is_due_at_once() -> 
 def test_retries_back_off_exponentially_up_to_a_cap() -> None:
     policy = DeliveryPolicy(backoff_base=timedelta(seconds=10), backoff_max=timedelta(seconds=60))
     assert [policy.retry_delay(n).total_seconds() for n in (1, 2, 3, 4, 5)] == [10, 20, 40, 60, 60]
+
+
+@pytest.mark.parametrize("name", ["", "a|20260105T090000Z|r0|7|email", "réunion ☕|moved-from:x", "x" * 500])
+def test_delivery_ids_are_the_standard_uuid5_of_their_name(name: str) -> None:
+    assert uuid5_text(name) == str(uuid.uuid5(DELIVERY_NAMESPACE, name))

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from types import TracebackType
 from typing import Any, Protocol
 
 from almanac.domain.calendars import Calendar
@@ -178,11 +179,21 @@ class CalendarFile(Protocol):
     parses each object in turn and raises CalendarDataError at the first fault
     of one, so a caller storing objects as they come must be able to undo what
     it stored (an import runs in one transaction).
+
+    A file read with workers parses on them only inside a ``with`` block on it:
+    entering makes them ready, leaving stops them, whatever happened. Outside
+    one it is parsed in the caller's process; the objects are the same.
     """
 
     def __len__(self) -> int: ...
 
     def __iter__(self) -> Iterator[ParsedObject]: ...
+
+    def __enter__(self) -> CalendarFile: ...
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None: ...
 
 
 #: Told (done, total) as an import progresses.
@@ -224,9 +235,11 @@ class CalendarCodec(Protocol):
         """Every calendar object of the data, in order of first appearance; CalendarDataError if broken."""
         ...
 
-    def read_calendar_file(self, data: bytes, *, default_tzid: str) -> CalendarFile:
+    def read_calendar_file(self, data: bytes, *, default_tzid: str, workers: int | None = 0) -> CalendarFile:
         """The calendar objects of the data, in order of first appearance, each parsed when it is reached
-        (see ``CalendarFile``); CalendarDataError at once if the file's structure is broken."""
+        (see ``CalendarFile``); CalendarDataError at once if the file's structure is broken. ``workers``:
+        processes parsing objects ahead of the caller inside the file's ``with`` block (0: none, in this
+        process; None: the codec chooses by the file's size and the machine's cores)."""
         ...
 
 

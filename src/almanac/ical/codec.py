@@ -66,8 +66,8 @@ class ICalendarCodec:
     def parse_calendar_file(self, data: bytes, *, default_tzid: str) -> list[ParsedObject]:
         return parse.parse_calendar_file(data, default_tzid=default_tzid)
 
-    def read_calendar_file(self, data: bytes, *, default_tzid: str) -> CalendarFile:
-        return parse.read_calendar_file(data, default_tzid=default_tzid)
+    def read_calendar_file(self, data: bytes, *, default_tzid: str, workers: int | None = 0) -> CalendarFile:
+        return parse.read_calendar_file(data, default_tzid=default_tzid, workers=workers)
 
 
 def _content_key(master: Event, overrides: Sequence[Event], users: Mapping[int, User]) -> bytes:

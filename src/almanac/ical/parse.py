@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from types import TracebackType
 
 from almanac.domain.calendar_data import (
     STATUS_OF_PARTSTAT,
@@ -58,6 +59,7 @@ from almanac.ical.values import (
     text_list,
     text_value,
 )
+from almanac.ical.workers import OrderedPool, available_cores
 
 UNTITLED = "Untitled"
 MAX_UID_LENGTH = 255
@@ -81,8 +83,19 @@ _SINGLE_TODO = (
 )
 _TODO_STATUSES = {status.ical: status for status in TaskStatus}
 
+#: Below this many calendar objects a file is parsed in the importing process when the number of workers
+#: is left to ``read_calendar_file``: starting a worker (a fresh interpreter importing the parser) costs
+#: about what parsing a few thousand objects does.
+PARALLEL_MIN_OBJECTS = 5_000
+#: At most this many workers are chosen automatically: the importing process, which stores what they
+#: parse, is the slower side, and one worker already keeps up with it.
+MAX_AUTO_WORKERS = 2
+#: The most calendar objects sent to a worker at once (smaller files are cut finer, so that every worker
+#: gets several pieces).
+_MAX_CHUNK = 500
 
-def read_calendar_file(data: bytes, *, default_tzid: str = "UTC") -> CalendarFile:
+
+def read_calendar_file(data: bytes, *, default_tzid: str = "UTC", workers: int | None = 0) -> CalendarFile:
     """The calendar objects of ``data`` (one per UID, in order of first appearance), read one at a time.
 
     The file's structure, its VCALENDAR lines and every component's UID are
@@ -95,8 +108,14 @@ def read_calendar_file(data: bytes, *, default_tzid: str = "UTC") -> CalendarFil
     Windows or a path ending in an IANA name); other components are checked and
     ignored. CalendarDataError at the first fault: from this call for the
     structure, from the iteration for the faults of one object.
+
+    ``workers``: processes that parse objects while the caller consumes them (``workers.OrderedPool``),
+    used only inside a ``with`` block on the returned file, which starts and stops them; 0 parses in
+    this process; None chooses: none below ``PARALLEL_MIN_OBJECTS`` objects or on one core, else one
+    per spare core up to ``MAX_AUTO_WORKERS``. The objects, their order and the first fault (its line
+    and reason) are the same whatever the number of workers.
     """
-    return _CalendarFile(data, default_tzid)
+    return _CalendarFile(data, default_tzid, workers)
 
 
 def parse_calendar_file(data: bytes, *, default_tzid: str = "UTC") -> list[ParsedObject]:
@@ -121,7 +140,7 @@ def parse_calendar_object(data: bytes, *, default_tzid: str) -> ParsedObject:
 class _CalendarFile:
     """Implements ``almanac.domain.calendar_data.CalendarFile``: the grouping is done, the parsing is lazy."""
 
-    def __init__(self, data: bytes, default_tzid: str) -> None:
+    def __init__(self, data: bytes, default_tzid: str, workers: int | None = 0) -> None:
         load_zone(default_tzid)
         scanned = scan(data)
         self._text, self._default_tzid = scanned.text, default_tzid
@@ -140,13 +159,97 @@ class _CalendarFile:
                     _group_of(self._groups, component, kind).add(component)
                 else:
                     read_component(self._text, component.span)  # not stored, but a fault in it is one of the file
+        self._workers = _worker_count(workers, len(self._groups))
+        self._pool: OrderedPool | None = None
+
+    def __enter__(self) -> _CalendarFile:
+        if self._workers:
+            self._pool = OrderedPool(self._workers)
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
 
     def __len__(self) -> int:
         return len(self._groups)
 
     def __iter__(self) -> Iterator[ParsedObject]:
-        for group in self._groups.values():
-            yield group.parsed(self._text, self._default_tzid)
+        if self._pool is None:
+            for group in self._groups.values():
+                yield group.parsed(self._text, self._default_tzid)
+            return
+        for parsed in self._pool.map(_parse_chunk, self._chunks()):
+            yield from parsed.objects
+            if parsed.problems:
+                raise CalendarDataError(parsed.problems)
+
+    def _chunks(self) -> Iterator[_Chunk]:
+        """The groups in order, a chunk at a time, each with the text of its components alone (a worker is
+        sent that much of the file, not all of it)."""
+        groups = list(self._groups.values())
+        size = max(1, min(_MAX_CHUNK, -(-len(groups) // (self._workers * 4))))
+        for first in range(0, len(groups), size):
+            yield _chunk_of(groups[first : first + size], self._text, self._default_tzid)
+
+
+def _chunk_of(groups: list[_Group], text: str, default_tzid: str) -> _Chunk:
+    """The groups with their spans moved onto a text of their components alone, one after the other."""
+    pieces: list[str] = []
+    offset = 0
+
+    def moved(span: ComponentSpan) -> ComponentSpan:
+        nonlocal offset
+        pieces.append(text[span.start : span.end])
+        offset += span.end - span.start
+        return ComponentSpan(span.name, span.number, offset - (span.end - span.start), offset)
+
+    chunk = [
+        _Group(g.uid, g.kind, g.line, moved(g.master) if g.master else None, [moved(s) for s in g.overrides])
+        for g in groups
+    ]
+    return _Chunk(chunk, "".join(pieces), default_tzid)
+
+
+def _worker_count(requested: int | None, objects: int) -> int:
+    if requested is not None:
+        return max(0, requested)
+    if objects < PARALLEL_MIN_OBJECTS:
+        return 0
+    return max(0, min(MAX_AUTO_WORKERS, available_cores() - 1))
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """Calendar objects sent to a worker: their groups, the text their spans point into, the default zone."""
+
+    groups: list[_Group]
+    text: str
+    default_tzid: str
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """What a worker sends back: the chunk's objects up to its first fault, and that fault's problems
+    (a CalendarDataError does not pickle: its arguments are its rendered message). The objects before
+    the fault are yielded before it is raised, as parsing in the importing process would."""
+
+    objects: list[ParsedObject]
+    problems: list[Problem] | None = None
+
+
+def _parse_chunk(chunk: _Chunk) -> _Parsed:
+    """A worker's task: the chunk's objects, parsed in order, up to the first fault."""
+    objects: list[ParsedObject] = []
+    try:
+        for group in chunk.groups:
+            objects.append(group.parsed(chunk.text, chunk.default_tzid))
+    except CalendarDataError as error:
+        return _Parsed(objects, error.problems)
+    return _Parsed(objects)
 
 
 @dataclass
@@ -575,4 +678,12 @@ def _reminder(alarm: RawComponent, related: tuple[str, ...]) -> Reminder | None:
     return Reminder(before=-offset, channel=channel)
 
 
-__all__ = ["MAX_UID_LENGTH", "UNTITLED", "parse_calendar_file", "parse_calendar_object", "read_calendar_file"]
+__all__ = [
+    "MAX_AUTO_WORKERS",
+    "MAX_UID_LENGTH",
+    "PARALLEL_MIN_OBJECTS",
+    "UNTITLED",
+    "parse_calendar_file",
+    "parse_calendar_object",
+    "read_calendar_file",
+]

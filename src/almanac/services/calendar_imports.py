@@ -2,8 +2,9 @@
 
 One unit of work (one transaction) holds the whole import, so a file that is
 broken anywhere, even in its last object, stores nothing. The file is read
-one object at a time (``CalendarFile``) and stored in batches of
-``IMPORT_BATCH`` objects, with the same outcome as storing each object by
+one object at a time (``CalendarFile``; a large one is parsed ahead by worker
+processes, ``ServiceContext.import_workers``, which this use case starts and
+stops) and stored in batches of ``IMPORT_BATCH`` objects, with the same outcome as storing each object by
 itself through ``calendar_objects.store_object`` (the CalDAV PUT path) but a
 few statements per batch instead of a dozen per event:
 
@@ -123,18 +124,20 @@ def import_objects(
     report = ImportReport()
     with ctx.uow() as uow:
         calendar = writable_calendar(uow, principal, calendar_key)
-        found = codec_of(ctx).read_calendar_file(data, default_tzid=calendar.tzid)
-        total = len(found)
-        if max_objects is not None and total > max_objects:
-            raise CalendarDataError.at(1, TOO_MANY_OBJECTS, count=total, limit=max_objects)
-        importer = _Importer(ctx, uow, calendar, principal, report)
-        done = 0
-        for batch in _batches(found, batch_size):
-            importer.store(batch)
-            for _ in batch:
-                done += 1
-                if progress is not None:
-                    progress(done, total)
+        codec = codec_of(ctx)
+        # Leaving this block stops the parsing processes (ctx.import_workers), however the import ends.
+        with codec.read_calendar_file(data, default_tzid=calendar.tzid, workers=ctx.import_workers) as found:
+            total = len(found)
+            if max_objects is not None and total > max_objects:
+                raise CalendarDataError.at(1, TOO_MANY_OBJECTS, count=total, limit=max_objects)
+            importer = _Importer(ctx, uow, calendar, principal, report)
+            done = 0
+            for batch in _batches(found, batch_size):
+                importer.store(batch)
+                for _ in batch:
+                    done += 1
+                    if progress is not None:
+                        progress(done, total)
         uow.commit()
     announce(ctx, importer.due)
     return report

@@ -77,6 +77,9 @@ class ServiceContext:
     people: PeoplePolicy = field(default_factory=PeoplePolicy)
     # The most stored events one window query may consider (a guard-rail: broader queries are refused).
     window_max_events: int = 50_000
+    # Processes parsing an iCalendar import ahead of the one storing it: 0 none, None the codec's choice
+    # (none for small files or on one core).
+    import_workers: int | None = None
     attachments: AttachmentPolicy = field(default_factory=AttachmentPolicy)
     sniffer: ContentSniffer = field(default_factory=NoSniffing)
     # Reads and writes iCalendar (almanac.ical, wired by bootstrap); only calendar-object use cases need it.
