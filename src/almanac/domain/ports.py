@@ -27,7 +27,7 @@ from almanac.domain.queries import EventFilter, EventOrder, Page, PageRequest
 from almanac.domain.recurrence import RecurrenceId
 from almanac.domain.sharing import CalendarKind
 from almanac.domain.tasks import Task
-from almanac.domain.tokens import Token
+from almanac.domain.tokens import Token, TokenHolder
 from almanac.domain.users import Group, Membership, Principal, User
 from almanac.domain.webhooks import MessageType, Webhook
 
@@ -247,6 +247,13 @@ class TokenRepository(Protocol):
     def add(self, token: Token) -> Token: ...
 
     def find_by_hash(self, token_hash: str) -> Token | None: ...
+
+    def find_holder(self, token_hash: str) -> TokenHolder | None:
+        """The token with this hash, its user and the user's memberships (by group, then type), or None.
+
+        Every request authenticates: one read instead of three (token, user, memberships).
+        """
+        ...
 
     def revoke_family(self, family: str, at: datetime) -> None: ...
 
