@@ -23,7 +23,9 @@ _ORDER = (EventRow.starts_at, EventRow.summary_folded, EventRow.id)
 
 def _page(session: Session, where: ColumnElement[bool], page: PageRequest) -> tuple[list[Event], int]:
     items = load_events(session, select(EventRow).where(where).order_by(*_ORDER).offset(page.offset).limit(page.limit))
-    total = session.scalar(select(func.count()).select_from(EventRow).where(where)) or 0
+    total = page.total_shown(len(items))
+    if total is None:
+        total = session.scalar(select(func.count()).select_from(EventRow).where(where)) or 0
     return items, total
 
 

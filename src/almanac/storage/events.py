@@ -317,7 +317,9 @@ class SqlEventRepository:
         else:
             items_query = items_query.order_by(column.asc(), EventRow.id.asc())
         items = load_events(self._session, items_query.offset(page.offset).limit(page.limit))
-        total = self._session.scalar(total_query) or 0
+        total = page.total_shown(len(items))
+        if total is None:
+            total = self._session.scalar(total_query) or 0
         return Page(items=items, total=total)
 
     # --- window queries (rules in domain.series) --------------------------------------------------------
