@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from almanac.domain.calendars import Calendar
 from almanac.domain.errors import NotFoundError
 from almanac.domain.events import Event
 from almanac.domain.permissions import can_read_event, can_view_calendar
@@ -55,8 +56,14 @@ class EventInSeries:
         return self.view.event
 
 
-def in_series(uow: UnitOfWork, principal: Principal, occurrences: Sequence[EventOccurrence]) -> list[EventInSeries]:
-    """The occurrences with their views and series links, loading users, calendars and masters once."""
+def in_series(
+    uow: UnitOfWork,
+    principal: Principal,
+    occurrences: Sequence[EventOccurrence],
+    calendars: dict[int, Calendar] | None = None,
+) -> list[EventInSeries]:
+    """The occurrences with their views and series links, loading users, calendars and masters once
+    (``calendars``: those the caller has read already, not read again)."""
     events = list({id(o.event): o.event for o in occurrences}.values())
     known = {e.id: e for e in events if e.id is not None}
     masters = {
@@ -66,7 +73,7 @@ def in_series(uow: UnitOfWork, principal: Principal, occurrences: Sequence[Event
     }
     extra = [m for sid, m in masters.items() if sid not in known]
     all_events = events + extra
-    views = {id(e): v for e, v in zip(all_events, views_of(uow, all_events), strict=True)}
+    views = {id(e): v for e, v in zip(all_events, views_of(uow, all_events, calendars), strict=True)}
     overridden = uow.events.overridden_ids([e.id for e in all_events if e.is_series and e.id is not None])
 
     def stored(event: Event) -> EventInSeries:
@@ -141,7 +148,8 @@ def list_calendar_events_in_series(
         )
         if not sees_all and found.total == 0:
             raise NotFoundError(kind="calendar", id=calendar_key)
-        return Page(items=in_series(uow, principal, [_as_stored(e) for e in found.items]), total=found.total)
+        stored = [_as_stored(e) for e in found.items]
+        return Page(items=in_series(uow, principal, stored, {calendar.id: calendar}), total=found.total)
 
 
 def list_own_occurrences(
