@@ -168,11 +168,17 @@ class EventRepository(Protocol):
         ...
 
     def list_objects_of(
-        self, calendar_id: int, *, master_ids: Sequence[int] = (), names: Sequence[str] = ()
+        self,
+        calendar_id: int,
+        *,
+        master_ids: Sequence[int] = (),
+        names: Sequence[str] = (),
+        known: Sequence[Event] = (),
     ) -> list[Event]:
         """The events of many calendar objects at once: the masters (or single events) of the calendar with one
         of ``master_ids`` or whose resource name is one of ``names``, and all their overrides; ordered by UID,
-        master first. Two queries, whatever the count."""
+        master first. Two queries, whatever the count. ``known``: events the caller read in this unit of work
+        already; a master among them (by id) is not read again."""
         ...
 
     def overridden_ids(self, series_ids: Sequence[int]) -> dict[int, set[RecurrenceId]]:

@@ -410,21 +410,30 @@ class SqlEventRepository:
         return found
 
     def list_objects_of(
-        self, calendar_id: int, *, master_ids: Sequence[int] = (), names: Sequence[str] = ()
+        self,
+        calendar_id: int,
+        *,
+        master_ids: Sequence[int] = (),
+        names: Sequence[str] = (),
+        known: Sequence[Event] = (),
     ) -> list[Event]:
         wanted: list[ColumnElement[bool]] = []
-        if master_ids:
-            wanted.append(EventRow.id.in_(list(master_ids)))
+        # Masters the caller read already (a window query's events): the same rows, so not read again.
+        ids = set(master_ids)
+        masters = [e for e in known if e.id in ids and e.series_id is None and e.calendar_id == calendar_id]
+        unread = sorted(ids - {m.id for m in masters})
+        if unread:
+            wanted.append(EventRow.id.in_(unread))
         if names:
             default_uids = [name.removesuffix(".ics") for name in names if name.endswith(".ics")]
             wanted.append(EventRow.dav_name.in_(list(names)))
             wanted.append(and_(EventRow.dav_name.is_(None), EventRow.uid.in_(default_uids)))
-        if not wanted:
-            return []
-        masters_query = select(EventRow).where(
-            EventRow.calendar_id == calendar_id, EventRow.series_id.is_(None), or_(*wanted)
-        )
-        masters = load_events(self._session, masters_query)
+        if wanted:
+            masters_query = select(EventRow).where(
+                EventRow.calendar_id == calendar_id, EventRow.series_id.is_(None), or_(*wanted)
+            )
+            have = {m.id for m in masters}
+            masters += [m for m in load_events(self._session, masters_query) if m.id not in have]
         overrides: list[Event] = []
         if masters:
             overrides_query = select(EventRow).where(EventRow.series_id.in_([m.id for m in masters]))
