@@ -70,7 +70,7 @@ class SqlUserRepository:
     def list_by_ids(self, user_ids: Sequence[int]) -> list[User]:
         if not user_ids:
             return []
-        rows = self._session.scalars(select(UserRow).where(UserRow.id.in_(list(user_ids))))
+        rows = self._session.execute(_users_by_ids_query(), {"ids": list(user_ids)})
         return [_user(r) for r in rows]
 
     def list_by_emails(self, emails: Sequence[str]) -> list[User]:
@@ -123,6 +123,26 @@ def _token(row: TokenRow) -> Token:
     )
 
 
+#: The columns ``_user`` reads: users are read as plain rows where no write follows (no identity-map cost).
+_USER_COLUMNS = (
+    UserRow.id,
+    UserRow.username,
+    UserRow.email,
+    UserRow.display_name,
+    UserRow.password_hash,
+    UserRow.is_admin,
+    UserRow.locale,
+    UserRow.tzid,
+    UserRow.created_at,
+)
+
+
+@cache
+def _users_by_ids_query() -> Executable:
+    """Users by id (every list answer reads its authors and participants): built once, see ``_holder_query``."""
+    return select(*_USER_COLUMNS).where(UserRow.id.in_(bindparam("ids", expanding=True)))
+
+
 @cache
 def _holder_query() -> Executable:
     """Token, user and memberships by token hash (``find_holder``): one row per membership, at least one.
@@ -139,16 +159,7 @@ def _holder_query() -> Executable:
             TokenRow.created_at.label("token_created_at"),
             TokenRow.expires_at,
             TokenRow.revoked_at,
-            # The columns ``_user`` reads, as a plain row: an entity would cost identity-map bookkeeping.
-            UserRow.id,
-            UserRow.username,
-            UserRow.email,
-            UserRow.display_name,
-            UserRow.password_hash,
-            UserRow.is_admin,
-            UserRow.locale,
-            UserRow.tzid,
-            UserRow.created_at,
+            *_USER_COLUMNS,
             MembershipRow.group_id,
             MembershipRow.membership_type,
         )

@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
+from functools import cache
 from typing import Any, Protocol
 
-from sqlalchemy import Select, select
+from sqlalchemy import Executable, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from almanac.domain.events import (
@@ -105,6 +106,30 @@ def event_of(row: Any, participants: Iterable[_ParticipantLike], reminders: Iter
     )
 
 
+# The two statements every event read runs, built once on first use: a statement object used again skips
+# SQLAlchemy's construction and its cache-key computation (memoized on the object).
+
+
+@cache
+def _participants_query() -> Executable:
+    return (
+        select(EventParticipantRow.event_id, EventParticipantRow.user_id, EventParticipantRow.status)
+        .where(EventParticipantRow.event_id.in_(bindparam("ids", expanding=True)))
+        .order_by(EventParticipantRow.event_id, EventParticipantRow.position)
+    )
+
+
+@cache
+def _reminders_query() -> Executable:
+    return (
+        select(
+            EventReminderRow.event_id, EventReminderRow.before_seconds, EventReminderRow.at, EventReminderRow.channel
+        )
+        .where(EventReminderRow.event_id.in_(bindparam("ids", expanding=True)))
+        .order_by(EventReminderRow.event_id, EventReminderRow.position)
+    )
+
+
 def load_events(session: Session, query: Select[Any]) -> list[Event]:
     """The events ``query`` (a ``select(EventRow)…``) finds, in its order, read as rows."""
     return events_of_rows(session, session.execute(query.with_only_columns(*EVENT_COLUMNS)).all())
@@ -118,22 +143,9 @@ def events_of_rows(session: Session, rows: Sequence[Any]) -> list[Event]:
     reminders: defaultdict[int, list[Any]] = defaultdict(list)
     ids = sorted({row.id for row in rows})
     for start in range(0, len(ids), _IDS_PER_QUERY):
-        chunk = ids[start : start + _IDS_PER_QUERY]
-        for participant in session.execute(
-            select(EventParticipantRow.event_id, EventParticipantRow.user_id, EventParticipantRow.status)
-            .where(EventParticipantRow.event_id.in_(chunk))
-            .order_by(EventParticipantRow.event_id, EventParticipantRow.position)
-        ):
+        chunk = {"ids": ids[start : start + _IDS_PER_QUERY]}
+        for participant in session.execute(_participants_query(), chunk):
             participants[participant.event_id].append(participant)
-        for reminder in session.execute(
-            select(
-                EventReminderRow.event_id,
-                EventReminderRow.before_seconds,
-                EventReminderRow.at,
-                EventReminderRow.channel,
-            )
-            .where(EventReminderRow.event_id.in_(chunk))
-            .order_by(EventReminderRow.event_id, EventReminderRow.position)
-        ):
+        for reminder in session.execute(_reminders_query(), chunk):
             reminders[reminder.event_id].append(reminder)
     return [event_of(row, participants.get(row.id, ()), reminders.get(row.id, ())) for row in rows]
