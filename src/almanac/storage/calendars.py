@@ -141,6 +141,20 @@ def _parts_query() -> Executable:
     )
 
 
+# The calendar reads of nearly every request (CalDAV and eXo name a calendar by key; event lists read their
+# events' calendars by id), built once on first use, as ``_parts_query``.
+
+
+@cache
+def _by_key_query() -> Executable:
+    return select(*_CALENDAR_COLUMNS).where(CalendarRow.key == bindparam("key"))
+
+
+@cache
+def _by_ids_query() -> Executable:
+    return select(*_CALENDAR_COLUMNS).where(CalendarRow.id.in_(bindparam("ids", expanding=True)))
+
+
 def _calendars_of_rows(session: Session, rows: Sequence[Any]) -> list[Calendar]:
     """Domain calendars for rows holding ``_CALENDAR_COLUMNS``, with one more query for their groups and grants."""
     if not rows:
@@ -219,7 +233,8 @@ class SqlCalendarRepository:
         return self._first(select(CalendarRow).where(CalendarRow.id == calendar_id))
 
     def get_by_key(self, key: str) -> Calendar | None:
-        return self._first(select(CalendarRow).where(CalendarRow.key == key))
+        found = _calendars_of_rows(self._session, self._session.execute(_by_key_query(), {"key": key}).all())
+        return found[0] if found else None
 
     def default_for(self, user_id: int) -> Calendar | None:
         return self._first(select(CalendarRow).where(CalendarRow.owner_id == user_id, CalendarRow.is_default.is_(True)))
@@ -227,7 +242,8 @@ class SqlCalendarRepository:
     def list_by_ids(self, calendar_ids: Sequence[int]) -> list[Calendar]:
         if not calendar_ids:
             return []
-        return load_calendars(self._session, select(CalendarRow).where(CalendarRow.id.in_(sorted(calendar_ids))))
+        rows = self._session.execute(_by_ids_query(), {"ids": sorted(calendar_ids)}).all()
+        return _calendars_of_rows(self._session, rows)
 
     def _first(self, query: Select[Any]) -> Calendar | None:
         found = load_calendars(self._session, query.limit(1))

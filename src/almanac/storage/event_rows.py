@@ -37,6 +37,9 @@ from almanac.storage.tables import EventParticipantRow, EventReminderRow, EventR
 #: Every mapped column of ``events``, in table order: what a row needs to become an Event.
 EVENT_COLUMNS = tuple(getattr(EventRow, column.key) for column in EventRow.__table__.columns)
 
+#: A select of ``EVENT_COLUMNS`` (``select_events``).
+EventSelect = Select[*tuple[Any, ...]]
+
 #: Ids per IN list: well under SQLite's and PostgreSQL's bound-parameter limits.
 _IDS_PER_QUERY = 900
 
@@ -134,10 +137,21 @@ def _reminders_query() -> Executable:
     )
 
 
-def load_events(session: Session, query: Select[Any], params: Mapping[str, Any] | None = None) -> list[Event]:
-    """The events ``query`` (a ``select(EventRow)…``, with ``params`` for its unvalued bound parameters)
-    finds, in its order, read as rows."""
-    return events_of_rows(session, session.execute(query.with_only_columns(*EVENT_COLUMNS), params).all())
+@cache
+def select_events() -> EventSelect:
+    """``SELECT`` of ``EVENT_COLUMNS``, the base of every event read (``load_events``).
+
+    Built once: a Select is immutable, so each ``where``/``order_by`` makes a new one from it, and coercing
+    the thirty columns again for each read (``select(EventRow).with_only_columns(...)``) cost more than the
+    WHERE clause of a list read.
+    """
+    return select(*EVENT_COLUMNS)
+
+
+def load_events(session: Session, query: EventSelect, params: Mapping[str, Any] | None = None) -> list[Event]:
+    """The events ``query`` (``select_events()…``, with ``params`` for its unvalued bound parameters) finds,
+    in its order."""
+    return events_of_rows(session, session.execute(query, params).all())
 
 
 def events_of_rows(session: Session, rows: Sequence[Any]) -> list[Event]:

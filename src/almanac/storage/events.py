@@ -22,7 +22,7 @@ from almanac.domain.recurrence import (
 from almanac.domain.users import Principal, normalize_email
 from almanac.storage import event_queries
 from almanac.storage.calendars import viewable_calendar_condition
-from almanac.storage.event_rows import event_of, load_events, recurrence_id_of
+from almanac.storage.event_rows import event_of, load_events, recurrence_id_of, select_events
 from almanac.storage.tables import Base, CalendarRow, EventParticipantRow, EventReminderRow, EventRow, UserRow
 
 #: Values bound in one IN (...) list: far below SQLite's limit of bound parameters per statement.
@@ -305,7 +305,7 @@ class SqlEventRepository:
         return self._one(EventRow.key == key, for_update=for_update)
 
     def _one(self, condition: ColumnElement[bool], *, for_update: bool) -> Event | None:
-        query = select(EventRow).where(condition)
+        query = select_events().where(condition)
         if for_update:
             # FOR UPDATE on PostgreSQL; SQLite ignores it, its BEGIN IMMEDIATE already serialises writers.
             query = query.with_for_update()
@@ -334,7 +334,7 @@ class SqlEventRepository:
             conditions.append(visible_condition(principal))
         where = and_(*conditions) if conditions else None
         total_query = select(func.count()).select_from(EventRow)
-        items_query = select(EventRow)
+        items_query = select_events()
         if where is not None:
             total_query = total_query.where(where)
             items_query = items_query.where(where)
@@ -388,14 +388,14 @@ class SqlEventRepository:
             conditions.append(EventRow.category_key == category_key)
         if event_filter is not None:
             conditions.extend(filter_conditions(replace(event_filter, period_start=None, period_end=None)))
-        query = select(EventRow).where(*conditions).order_by(EventRow.starts_at, EventRow.id).limit(limit)
+        query = select_events().where(*conditions).order_by(EventRow.starts_at, EventRow.id).limit(limit)
         return load_events(self._session, query, _reaching_window_params(window_start, window_end))
 
     # --- calendar objects (one UID: a master and its overrides) ------------------------------------------
 
     def list_of_calendar(self, calendar_id: int) -> list[Event]:
         query = (
-            select(EventRow)
+            select_events()
             .where(EventRow.calendar_id == calendar_id)
             .order_by(EventRow.uid, EventRow.recurrence_key, EventRow.id)
         )
@@ -403,7 +403,7 @@ class SqlEventRepository:
 
     def list_by_uid(self, calendar_id: int, uid: str, *, for_update: bool = False) -> list[Event]:
         query = (
-            select(EventRow)
+            select_events()
             .where(EventRow.calendar_id == calendar_id, EventRow.uid == uid)
             .order_by(EventRow.recurrence_key, EventRow.id)
         )
@@ -456,14 +456,14 @@ class SqlEventRepository:
             wanted.append(EventRow.dav_name.in_(list(names)))
             wanted.append(and_(EventRow.dav_name.is_(None), EventRow.uid.in_(default_uids)))
         if wanted:
-            masters_query = select(EventRow).where(
+            masters_query = select_events().where(
                 EventRow.calendar_id == calendar_id, EventRow.series_id.is_(None), or_(*wanted)
             )
             have = {m.id for m in masters}
             masters += [m for m in load_events(self._session, masters_query) if m.id not in have]
         overrides: list[Event] = []
         if masters:
-            overrides_query = select(EventRow).where(EventRow.series_id.in_([m.id for m in masters]))
+            overrides_query = select_events().where(EventRow.series_id.in_([m.id for m in masters]))
             overrides = load_events(self._session, overrides_query)
         return sorted(
             [*masters, *overrides],
@@ -482,7 +482,7 @@ class SqlEventRepository:
         return found
 
     def list_overrides(self, series_id: int) -> list[Event]:
-        query = select(EventRow).where(EventRow.series_id == series_id).order_by(EventRow.starts_at, EventRow.id)
+        query = select_events().where(EventRow.series_id == series_id).order_by(EventRow.starts_at, EventRow.id)
         return load_events(self._session, query)
 
     # --- eXo face queries (rules in storage.event_queries) ---------------------------------------------
