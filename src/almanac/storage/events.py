@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_, bindparam, exists, func, insert, or_, select
@@ -172,8 +172,14 @@ def filter_conditions(event_filter: EventFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
+@lru_cache(maxsize=1024)
 def visible_condition(principal: Principal) -> ColumnElement[bool]:
-    """Events of calendars the principal may view, plus events they take part in."""
+    """Events of calendars the principal may view, plus events they take part in.
+
+    Kept per principal (a frozen value: its memberships are part of it, so a changed membership is another
+    key): building this clause was an eighth of a Back Office list request's time, and a SQL expression is
+    immutable, so one object serves every statement it is put in.
+    """
     in_viewable_calendar = exists().where(
         CalendarRow.id == EventRow.calendar_id, viewable_calendar_condition(principal)
     )
