@@ -27,7 +27,7 @@ from almanac.domain.queries import EventFilter, EventOrder, Page, PageRequest
 from almanac.domain.recurrence import RecurrenceId
 from almanac.domain.sharing import CalendarKind
 from almanac.domain.tasks import Task
-from almanac.domain.tokens import Token
+from almanac.domain.tokens import Token, TokenHolder
 from almanac.domain.users import Group, Membership, Principal, User
 from almanac.domain.webhooks import MessageType, Webhook
 
@@ -168,11 +168,17 @@ class EventRepository(Protocol):
         ...
 
     def list_objects_of(
-        self, calendar_id: int, *, master_ids: Sequence[int] = (), names: Sequence[str] = ()
+        self,
+        calendar_id: int,
+        *,
+        master_ids: Sequence[int] = (),
+        names: Sequence[str] = (),
+        known: Sequence[Event] = (),
     ) -> list[Event]:
         """The events of many calendar objects at once: the masters (or single events) of the calendar with one
         of ``master_ids`` or whose resource name is one of ``names``, and all their overrides; ordered by UID,
-        master first. Two queries, whatever the count."""
+        master first. Two queries, whatever the count. ``known``: events the caller read in this unit of work
+        already; a master among them (by id) is not read again."""
         ...
 
     def overridden_ids(self, series_ids: Sequence[int]) -> dict[int, set[RecurrenceId]]:
@@ -247,6 +253,13 @@ class TokenRepository(Protocol):
     def add(self, token: Token) -> Token: ...
 
     def find_by_hash(self, token_hash: str) -> Token | None: ...
+
+    def find_holder(self, token_hash: str) -> TokenHolder | None:
+        """The token with this hash, its user and the user's memberships (by group, then type), or None.
+
+        Every request authenticates: one read instead of three (token, user, memberships).
+        """
+        ...
 
     def revoke_family(self, family: str, at: datetime) -> None: ...
 

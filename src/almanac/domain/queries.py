@@ -56,6 +56,17 @@ class PageRequest:
     offset: int = 0
     limit: int = 10
 
+    def total_shown(self, count_on_page: int) -> int | None:
+        """The total match count when a page of ``count_on_page`` items tells it, else None (count them).
+
+        A page shorter than the limit is the last one, so the total is what lies before it plus what it
+        holds; unless it is empty past the first page (past the end, it says nothing of what lies before).
+        Repositories skip their COUNT statement when this answers.
+        """
+        if count_on_page < self.limit and (count_on_page > 0 or self.offset == 0):
+            return self.offset + count_on_page
+        return None
+
 
 @dataclass(frozen=True)
 class Page(Generic[T]):

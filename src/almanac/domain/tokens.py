@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from almanac.domain.users import Membership, User
+
 
 class TokenKind(StrEnum):
     ACCESS = "access"
@@ -37,6 +39,15 @@ class Token:
         if self.revoked_at is not None:
             return False
         return self.expires_at is None or now < self.expires_at
+
+
+@dataclass(frozen=True)
+class TokenHolder:
+    """A stored token with its user and the user's memberships: everything authenticating a request reads."""
+
+    token: Token
+    user: User
+    memberships: tuple[Membership, ...]
 
 
 def new_secret() -> str:

@@ -105,7 +105,9 @@ def attachments_for(
     """The files of events and tasks the caller has already been allowed to read (for rendering them)."""
     if not event_ids and not task_ids:
         return []
-    with ctx.uow() as uow:
+    # Read-only: on SQLite a writing unit of work begins by taking the write lock, which every eXo list
+    # answer would then queue on.
+    with ctx.uow(read_only=True) as uow:
         return uow.attachments.list_for(event_ids=event_ids, task_ids=task_ids)
 
 

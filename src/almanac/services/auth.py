@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from almanac.domain.errors import N_, AuthenticationError, NotFoundError, RateLimitedError
 from almanac.domain.ports import UnitOfWork
 from almanac.domain.tokens import Token, TokenKind, hash_secret, new_family, new_secret
-from almanac.domain.users import Principal, User, normalize_email
+from almanac.domain.users import Membership, Principal, User, normalize_email
 from almanac.services.context import ServiceContext
 
 
@@ -92,13 +93,10 @@ def authenticate(ctx: ServiceContext, *, secret: str) -> Principal:
     """The principal a bearer secret acts as. Refresh tokens are not bearer tokens."""
     now = ctx.clock.now()
     with ctx.uow(read_only=True) as uow:
-        token = uow.tokens.find_by_hash(hash_secret(secret))
-        if token is None or token.kind is TokenKind.REFRESH or not token.is_usable(now):
-            raise AuthenticationError(N_("The bearer token is invalid, expired or revoked."))
-        user = uow.users.get(token.user_id)
-        if user is None:
-            raise AuthenticationError(N_("The bearer token is invalid, expired or revoked."))
-        return principal_of(uow, user)
+        holder = uow.tokens.find_holder(hash_secret(secret))
+    if holder is None or holder.token.kind is TokenKind.REFRESH or not holder.token.is_usable(now):
+        raise AuthenticationError(N_("The bearer token is invalid, expired or revoked."))
+    return _principal(holder.user, holder.memberships)
 
 
 def authenticate_password(ctx: ServiceContext, *, username: str, password: str) -> Principal:
@@ -145,12 +143,17 @@ def _refuse_if_locked(ctx: ServiceContext, uow: UnitOfWork, key: str, now: datet
 
 def principal_of(uow: UnitOfWork, user: User) -> Principal:
     assert user.id is not None
+    return _principal(user, uow.users.memberships_of(user.id))
+
+
+def _principal(user: User, memberships: Iterable[Membership]) -> Principal:
+    assert user.id is not None
     return Principal(
         user_id=user.id,
         username=user.username,
         email=user.email,
         is_admin=user.is_admin,
-        memberships=frozenset(uow.users.memberships_of(user.id)),
+        memberships=frozenset(memberships),
         locale=user.locale,
         tzid=user.tzid,
     )

@@ -54,7 +54,8 @@ def objects_in_window(
         assert calendar.id is not None
         reached = occurrences_reaching(ctx, uow, window_start, window_end, calendar_ids=[calendar.id])
         master_ids = sorted({_master_id(o.event) for o in reached})
-        objects = _objects(ctx, uow, uow.events.list_objects_of(calendar.id, master_ids=master_ids))
+        read = [o.event for o in reached]
+        objects = _objects(ctx, uow, uow.events.list_objects_of(calendar.id, master_ids=master_ids, known=read))
         by_master = {o.master.id: o for o in objects.values()}
         occurrences: dict[str, list[EventOccurrence]] = {}
         for occurrence in reached:

@@ -7,7 +7,7 @@ masters among them, so every face sees the same occurrences.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,7 +15,7 @@ from almanac.domain.errors import N_
 from almanac.domain.permissions import can_read_event
 from almanac.domain.ports import UnitOfWork
 from almanac.domain.queries import EventFilter
-from almanac.domain.recurrence import RecurrenceError, RecurrenceLimitError
+from almanac.domain.recurrence import RecurrenceError, RecurrenceId, RecurrenceLimitError
 from almanac.domain.series import EventOccurrence, occurrences_in_window
 from almanac.domain.users import Principal
 from almanac.services.context import ServiceContext
@@ -70,6 +70,43 @@ def occurrences_reaching(
     a series too dense to expand, or a window holding more stored events than
     ``ctx.window_max_events``.
     """
+    return window_occurrences(
+        ctx,
+        uow,
+        window_start,
+        window_end,
+        visible_to=visible_to,
+        own_calendars_of=own_calendars_of,
+        calendar_ids=calendar_ids,
+        series_id=series_id,
+        category_key=category_key,
+        event_filter=event_filter,
+    ).occurrences
+
+
+@dataclass(frozen=True)
+class WindowRead:
+    """A window query's occurrences, with the overridden recurrence ids it read for the series among them
+    (an entry per series master, empty when it has no override), for callers that show them too."""
+
+    occurrences: list[EventOccurrence]
+    overridden: Mapping[int, set[RecurrenceId]]
+
+
+def window_occurrences(
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    window_start: datetime,
+    window_end: datetime,
+    *,
+    visible_to: Principal | None = None,
+    own_calendars_of: Principal | None = None,
+    calendar_ids: Sequence[int] | None = None,
+    series_id: int | None = None,
+    category_key: str | None = None,
+    event_filter: EventFilter | None = None,
+) -> WindowRead:
+    """``occurrences_reaching``, with what it read of the series' overrides."""
     check_window(ctx, window_start, window_end)
     candidates = uow.events.list_reaching(
         window_start,
@@ -91,13 +128,11 @@ def occurrences_reaching(
             end=window_end.isoformat(),
         )
     masters = [event.id for event in candidates if event.is_series and event.id is not None]
-    return occurrences_in_window(
-        candidates,
-        window_start,
-        window_end,
-        overridden=uow.events.overridden_ids(masters),
-        limits=ctx.event_limits.recurrence,
+    overridden = uow.events.overridden_ids(masters)
+    occurrences = occurrences_in_window(
+        candidates, window_start, window_end, overridden=overridden, limits=ctx.event_limits.recurrence
     )
+    return WindowRead(occurrences, {master: overridden.get(master, set()) for master in masters})
 
 
 def occurrence_views(uow: UnitOfWork, occurrences: list[EventOccurrence]) -> list[OccurrenceView]:

@@ -1,10 +1,12 @@
 """Reads that show each event inside its series, for faces that render a series' links beside an event.
 
 eXo's event shape (spec §3.2, §4.1) shows, beside the event itself, the keys
-of a master's overridden occurrences (in ``repeat.exclude``) and the master of
-an override (``originalEvent``, embedded by ``expand``). ``EventInSeries``
-carries that, and ``in_series`` gathers it for a whole list at once: one
-query for the overridden keys, one lookup per distinct master.
+of a master's overridden occurrences (in ``repeat.exclude``), the master of
+an override (``originalEvent``, embedded by ``expand``) and the event's files.
+``EventInSeries`` carries that, and ``in_series`` gathers it for a whole list
+at once, in the read's own unit of work: one query for the overridden keys
+(none when the window query read them), one for the files, one lookup per
+distinct master.
 
 Window reads expand series with ``services.occurrences`` (the step every
 face shares), so what a window holds is the same as everywhere else.
@@ -12,10 +14,12 @@ face shares), so what a window holds is the same as everywhere else.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from almanac.domain.attachments import Attachment
+from almanac.domain.calendars import Calendar
 from almanac.domain.errors import NotFoundError
 from almanac.domain.events import Event
 from almanac.domain.permissions import can_read_event, can_view_calendar
@@ -26,7 +30,7 @@ from almanac.domain.series import EventOccurrence
 from almanac.domain.users import Principal
 from almanac.services.context import ServiceContext
 from almanac.services.events import EventView, readable_event, views_of
-from almanac.services.occurrences import occurrences_reaching, readable_series_occurrences
+from almanac.services.occurrences import readable_series_occurrences, window_occurrences
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,8 @@ class EventInSeries:
     ``recurrence_id`` the occurrence it is (None for a single event or a master
     shown as stored). ``overridden`` holds a master's overridden occurrences;
     ``master_key`` names an override's master, and ``master`` is that master
-    when the caller may read it.
+    when the caller may read it. ``attachments``: the files of ``view``'s event
+    (left empty on an embedded ``master``).
     """
 
     view: EventView
@@ -49,14 +54,25 @@ class EventInSeries:
     overridden: frozenset[RecurrenceId] = frozenset()
     master_key: str | None = None
     master: EventInSeries | None = None
+    attachments: tuple[Attachment, ...] = ()
 
     @property
     def event(self) -> Event:
         return self.view.event
 
 
-def in_series(uow: UnitOfWork, principal: Principal, occurrences: Sequence[EventOccurrence]) -> list[EventInSeries]:
-    """The occurrences with their views and series links, loading users, calendars and masters once."""
+def in_series(
+    uow: UnitOfWork,
+    principal: Principal,
+    occurrences: Sequence[EventOccurrence],
+    calendars: dict[int, Calendar] | None = None,
+    overridden: Mapping[int, set[RecurrenceId]] | None = None,
+) -> list[EventInSeries]:
+    """The occurrences with their views, series links and files, loading users, calendars and masters once.
+
+    ``calendars`` and ``overridden`` (by master id, an entry for every master asked about, empty when it has
+    no override) are what the caller read already in this unit of work; they are not read again.
+    """
     events = list({id(o.event): o.event for o in occurrences}.values())
     known = {e.id: e for e in events if e.id is not None}
     masters = {
@@ -66,8 +82,15 @@ def in_series(uow: UnitOfWork, principal: Principal, occurrences: Sequence[Event
     }
     extra = [m for sid, m in masters.items() if sid not in known]
     all_events = events + extra
-    views = {id(e): v for e, v in zip(all_events, views_of(uow, all_events), strict=True)}
-    overridden = uow.events.overridden_ids([e.id for e in all_events if e.is_series and e.id is not None])
+    views = {id(e): v for e, v in zip(all_events, views_of(uow, all_events, calendars), strict=True)}
+    known_overridden = dict(overridden or {})
+    unknown = [e.id for e in all_events if e.is_series and e.id is not None and e.id not in known_overridden]
+    overridden = {**known_overridden, **uow.events.overridden_ids(unknown)} if unknown else known_overridden
+    files: dict[int, list[Attachment]] = {}
+    event_ids = sorted({e.id for e in events if e.id is not None})
+    for attachment in uow.attachments.list_for(event_ids=event_ids) if event_ids else ():
+        if attachment.event_id is not None:
+            files.setdefault(attachment.event_id, []).append(attachment)
 
     def stored(event: Event) -> EventInSeries:
         return EventInSeries(
@@ -93,6 +116,7 @@ def in_series(uow: UnitOfWork, principal: Principal, occurrences: Sequence[Event
                 overridden=frozenset() if o.is_virtual else item.overridden,
                 master_key=masters[o.event.series_id].key if o.event.series_id in masters else None,
                 master=readable_masters.get(o.event.series_id) if o.event.series_id is not None else None,
+                attachments=tuple(files.get(o.event.id, ())) if o.event.id is not None else (),
             )
         )
     return found
@@ -141,7 +165,8 @@ def list_calendar_events_in_series(
         )
         if not sees_all and found.total == 0:
             raise NotFoundError(kind="calendar", id=calendar_key)
-        return Page(items=in_series(uow, principal, [_as_stored(e) for e in found.items]), total=found.total)
+        stored = [_as_stored(e) for e in found.items]
+        return Page(items=in_series(uow, principal, stored, {calendar.id: calendar}), total=found.total)
 
 
 def list_own_occurrences(
@@ -156,11 +181,11 @@ def list_own_occurrences(
     ``[window_start, window_end)`` (spec §5.3.1): series expanded, overrides in their slots; by start, then
     summary. Raises the guard-rail errors of ``occurrences_reaching``."""
     with ctx.uow(read_only=True) as uow:
-        found = occurrences_reaching(
+        read = window_occurrences(
             ctx, uow, window_start, window_end, own_calendars_of=principal, category_key=category_key
         )
-        found.sort(key=lambda o: (o.starts_at, o.event.summary, o.event.id or 0, o.key or ""))
-        return in_series(uow, principal, found)
+        found = sorted(read.occurrences, key=lambda o: (o.starts_at, o.event.summary, o.event.id or 0, o.key or ""))
+        return in_series(uow, principal, found, overridden=read.overridden)
 
 
 def list_occurrences_of_series(

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Executable, Row, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from almanac.domain.people import search_key
-from almanac.domain.tokens import Token, TokenKind
+from almanac.domain.tokens import Token, TokenHolder, TokenKind
 from almanac.domain.users import Group, Membership, User, normalize_email
 from almanac.storage.tables import GroupRow, MembershipRow, SigninFailureRow, TokenRow, UserRow
 
 
-def _user(row: UserRow) -> User:
+def _user(row: UserRow | Row[Any]) -> User:
     return User(
         id=row.id,
         username=row.username,
@@ -68,7 +70,7 @@ class SqlUserRepository:
     def list_by_ids(self, user_ids: Sequence[int]) -> list[User]:
         if not user_ids:
             return []
-        rows = self._session.scalars(select(UserRow).where(UserRow.id.in_(list(user_ids))))
+        rows = self._session.execute(_users_by_ids_query(), {"ids": list(user_ids)})
         return [_user(r) for r in rows]
 
     def list_by_emails(self, emails: Sequence[str]) -> list[User]:
@@ -121,6 +123,53 @@ def _token(row: TokenRow) -> Token:
     )
 
 
+#: The columns ``_user`` reads: users are read as plain rows where no write follows (no identity-map cost).
+_USER_COLUMNS = (
+    UserRow.id,
+    UserRow.username,
+    UserRow.email,
+    UserRow.display_name,
+    UserRow.password_hash,
+    UserRow.is_admin,
+    UserRow.locale,
+    UserRow.tzid,
+    UserRow.created_at,
+)
+
+
+@cache
+def _users_by_ids_query() -> Executable:
+    """Users by id (every list answer reads its authors and participants): built once, see ``_holder_query``."""
+    return select(*_USER_COLUMNS).where(UserRow.id.in_(bindparam("ids", expanding=True)))
+
+
+@cache
+def _holder_query() -> Executable:
+    """Token, user and memberships by token hash (``find_holder``): one row per membership, at least one.
+
+    Built once, on first use, with the hash as a bound parameter: every request runs it, and a statement
+    object used again skips SQLAlchemy's construction and its cache-key computation (memoized on it).
+    """
+    return (
+        select(
+            TokenRow.id.label("token_id"),
+            TokenRow.kind,
+            TokenRow.token_hash,
+            TokenRow.family,
+            TokenRow.created_at.label("token_created_at"),
+            TokenRow.expires_at,
+            TokenRow.revoked_at,
+            *_USER_COLUMNS,
+            MembershipRow.group_id,
+            MembershipRow.membership_type,
+        )
+        .join(UserRow, UserRow.id == TokenRow.user_id)
+        .outerjoin(MembershipRow, MembershipRow.user_id == UserRow.id)
+        .where(TokenRow.token_hash == bindparam("token_hash"))
+        .order_by(MembershipRow.group_id, MembershipRow.membership_type)
+    )
+
+
 class SqlTokenRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -141,6 +190,24 @@ class SqlTokenRepository:
     def find_by_hash(self, token_hash: str) -> Token | None:
         row = self._session.scalar(select(TokenRow).where(TokenRow.token_hash == token_hash))
         return _token(row) if row else None
+
+    def find_holder(self, token_hash: str) -> TokenHolder | None:
+        rows = self._session.execute(_holder_query(), {"token_hash": token_hash}).all()
+        if not rows:
+            return None
+        first = rows[0]
+        token = Token(
+            id=first.token_id,
+            user_id=first.id,
+            kind=TokenKind(first.kind),
+            token_hash=first.token_hash,
+            family=first.family,
+            created_at=first.token_created_at,
+            expires_at=first.expires_at,
+            revoked_at=first.revoked_at,
+        )
+        memberships = tuple(Membership(r.group_id, r.membership_type) for r in rows if r.group_id is not None)
+        return TokenHolder(token=token, user=_user(first), memberships=memberships)
 
     def revoke_family(self, family: str, at: datetime) -> None:
         self._session.execute(

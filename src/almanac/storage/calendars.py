@@ -5,10 +5,26 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Select,
+    String,
+    and_,
+    bindparam,
+    exists,
+    false,
+    literal_column,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
 from almanac.domain.calendars import Calendar
 from almanac.domain.permissions import EntryKind, parse_entry
@@ -55,8 +71,9 @@ def viewable_calendar_condition(principal: Principal) -> ColumnElement[bool]:
     return or_(CalendarRow.owner_id == principal.user_id, in_groups, granted)
 
 
-def _calendar(row: Any, groups: Iterable[Any], grants: Sequence[Any]) -> Calendar:
-    """A domain calendar from a ``calendars`` row (an entity or a plain row) and its group and grant rows."""
+def _calendar(row: Any, groups: Iterable[str], grants: Sequence[Any]) -> Calendar:
+    """A domain calendar from a ``calendars`` row (an entity or a plain row), its group ids and its grant rows
+    (``right`` and ``raw``)."""
     return Calendar(
         id=row.id,
         key=row.key,
@@ -65,7 +82,7 @@ def _calendar(row: Any, groups: Iterable[Any], grants: Sequence[Any]) -> Calenda
         description=row.description,
         color=row.color,
         tzid=row.tzid,
-        groups=[g.group_id for g in groups],
+        groups=list(groups),
         view_permissions=[g.raw for g in grants if g.right == VIEW],
         edit_permissions=[g.raw for g in grants if g.right == EDIT],
         public_url=row.public_url,
@@ -82,7 +99,7 @@ def _calendar(row: Any, groups: Iterable[Any], grants: Sequence[Any]) -> Calenda
 
 def _entity_calendar(row: CalendarRow) -> Calendar:
     """The domain calendar of an entity the unit of work holds (after a write)."""
-    return _calendar(row, row.groups, row.grants)
+    return _calendar(row, [g.group_id for g in row.groups], row.grants)
 
 
 #: Every mapped column of ``calendars``: calendars are read as rows (see ``load_calendars``).
@@ -95,24 +112,60 @@ def load_calendars(session: Session, query: Select[Any]) -> list[Calendar]:
     Why not entities: as for events (``storage.event_rows``), entity loading with two
     ``selectin`` relationships cost more than the SQL, and every request reads calendars.
     """
-    rows = session.execute(query.with_only_columns(*_CALENDAR_COLUMNS)).all()
+    return _calendars_of_rows(session, session.execute(query.with_only_columns(*_CALENDAR_COLUMNS)).all())
+
+
+#: ``right`` of a group row in ``_parts_query`` (grants carry "view" or "edit").
+_GROUP_PART = "group"
+
+
+@cache
+def _parts_query() -> Executable:
+    """The groups and grants of calendars ``ids`` in one statement (every request reads calendars), by
+    calendar, part and position. Built once, on first use: a statement object used again skips SQLAlchemy's
+    construction and cache-key computation (memoized on it)."""
+    ids: BindParameter[Any] = bindparam("ids", expanding=True)
+    groups = select(
+        CalendarGroupRow.calendar_id,
+        # A constant in the SQL text, not a bound parameter: no backend has to guess a parameter's type.
+        literal_column(f"'{_GROUP_PART}'", String).label("right"),
+        CalendarGroupRow.group_id.label("raw"),
+        CalendarGroupRow.position,
+    ).where(CalendarGroupRow.calendar_id.in_(ids))
+    grants = select(
+        CalendarGrantRow.calendar_id, CalendarGrantRow.right, CalendarGrantRow.raw, CalendarGrantRow.position
+    ).where(CalendarGrantRow.calendar_id.in_(ids))
+    parts = union_all(groups, grants).subquery()
+    return select(parts.c.calendar_id, parts.c.right, parts.c.raw).order_by(
+        parts.c.calendar_id, parts.c.right, parts.c.position
+    )
+
+
+# The calendar reads of nearly every request (CalDAV and eXo name a calendar by key; event lists read their
+# events' calendars by id), built once on first use, as ``_parts_query``.
+
+
+@cache
+def _by_key_query() -> Executable:
+    return select(*_CALENDAR_COLUMNS).where(CalendarRow.key == bindparam("key"))
+
+
+@cache
+def _by_ids_query() -> Executable:
+    return select(*_CALENDAR_COLUMNS).where(CalendarRow.id.in_(bindparam("ids", expanding=True)))
+
+
+def _calendars_of_rows(session: Session, rows: Sequence[Any]) -> list[Calendar]:
+    """Domain calendars for rows holding ``_CALENDAR_COLUMNS``, with one more query for their groups and grants."""
     if not rows:
         return []
-    ids = sorted({row.id for row in rows})
-    groups: defaultdict[int, list[Any]] = defaultdict(list)
+    groups: defaultdict[int, list[str]] = defaultdict(list)
     grants: defaultdict[int, list[Any]] = defaultdict(list)
-    for group in session.execute(
-        select(CalendarGroupRow.calendar_id, CalendarGroupRow.group_id)
-        .where(CalendarGroupRow.calendar_id.in_(ids))
-        .order_by(CalendarGroupRow.calendar_id, CalendarGroupRow.position)
-    ):
-        groups[group.calendar_id].append(group)
-    for grant in session.execute(
-        select(CalendarGrantRow.calendar_id, CalendarGrantRow.right, CalendarGrantRow.raw)
-        .where(CalendarGrantRow.calendar_id.in_(ids))
-        .order_by(CalendarGrantRow.calendar_id, CalendarGrantRow.position)
-    ):
-        grants[grant.calendar_id].append(grant)
+    for part in session.execute(_parts_query(), {"ids": sorted({row.id for row in rows})}):
+        if part.right == _GROUP_PART:
+            groups[part.calendar_id].append(part.raw)
+        else:
+            grants[part.calendar_id].append(part)
     return [_calendar(row, groups.get(row.id, ()), grants.get(row.id, ())) for row in rows]
 
 
@@ -180,7 +233,8 @@ class SqlCalendarRepository:
         return self._first(select(CalendarRow).where(CalendarRow.id == calendar_id))
 
     def get_by_key(self, key: str) -> Calendar | None:
-        return self._first(select(CalendarRow).where(CalendarRow.key == key))
+        found = _calendars_of_rows(self._session, self._session.execute(_by_key_query(), {"key": key}).all())
+        return found[0] if found else None
 
     def default_for(self, user_id: int) -> Calendar | None:
         return self._first(select(CalendarRow).where(CalendarRow.owner_id == user_id, CalendarRow.is_default.is_(True)))
@@ -188,7 +242,8 @@ class SqlCalendarRepository:
     def list_by_ids(self, calendar_ids: Sequence[int]) -> list[Calendar]:
         if not calendar_ids:
             return []
-        return load_calendars(self._session, select(CalendarRow).where(CalendarRow.id.in_(sorted(calendar_ids))))
+        rows = self._session.execute(_by_ids_query(), {"ids": sorted(calendar_ids)}).all()
+        return _calendars_of_rows(self._session, rows)
 
     def _first(self, query: Select[Any]) -> Calendar | None:
         found = load_calendars(self._session, query.limit(1))

@@ -15,15 +15,17 @@ from sqlalchemy.orm import Session
 from almanac.domain.events import Event
 from almanac.domain.queries import PageRequest
 from almanac.domain.users import Principal
-from almanac.storage.event_rows import load_events
+from almanac.storage.event_rows import load_events, select_events
 from almanac.storage.tables import CalendarGroupRow, CalendarRow, EventParticipantRow, EventRow
 
 _ORDER = (EventRow.starts_at, EventRow.summary_folded, EventRow.id)
 
 
 def _page(session: Session, where: ColumnElement[bool], page: PageRequest) -> tuple[list[Event], int]:
-    items = load_events(session, select(EventRow).where(where).order_by(*_ORDER).offset(page.offset).limit(page.limit))
-    total = session.scalar(select(func.count()).select_from(EventRow).where(where)) or 0
+    items = load_events(session, select_events().where(where).order_by(*_ORDER).offset(page.offset).limit(page.limit))
+    total = page.total_shown(len(items))
+    if total is None:
+        total = session.scalar(select(func.count()).select_from(EventRow).where(where)) or 0
     return items, total
 
 

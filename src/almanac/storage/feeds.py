@@ -56,7 +56,9 @@ class SqlFeedRepository:
         rows = self._session.scalars(
             select(FeedRow).where(where).order_by(FeedRow.title, FeedRow.id).offset(page.offset).limit(page.limit)
         ).all()
-        total = self._session.scalar(select(func.count()).select_from(FeedRow).where(where)) or 0
+        total = page.total_shown(len(rows))
+        if total is None:
+            total = self._session.scalar(select(func.count()).select_from(FeedRow).where(where)) or 0
         return Page(items=[_feed(r) for r in rows], total=total)
 
     def update(self, feed: Feed) -> Feed:

@@ -110,7 +110,9 @@ class SqlPeopleRepository:
             .offset(page.offset)
             .limit(page.limit)
         ).all()
-        total = self._session.scalar(select(func.count()).select_from(UserRow).where(where)) or 0
+        total = page.total_shown(len(rows))
+        if total is None:
+            total = self._session.scalar(select(func.count()).select_from(UserRow).where(where)) or 0
         return Page(items=[user_from_row(r) for r in rows], total=total)
 
     def related_ids(self, principal: Principal, user_ids: Collection[int]) -> set[int]:

@@ -186,5 +186,7 @@ class SqlTaskRepository:
         rows = self._session.scalars(
             select(TaskRow).where(where).order_by(*_ORDER).offset(page.offset).limit(page.limit)
         ).all()
-        total = self._session.scalar(select(func.count()).select_from(TaskRow).where(where)) or 0
+        total = page.total_shown(len(rows))
+        if total is None:
+            total = self._session.scalar(select(func.count()).select_from(TaskRow).where(where)) or 0
         return Page(items=[_task(r) for r in rows], total=total)

@@ -28,11 +28,9 @@ from almanac.api.exo_v1.representations import event_json
 from almanac.api.exo_v1.schemas import EventWrite
 from almanac.api.expensive_queries import BUSY_RESPONSES, EXPENSIVE_QUERY
 from almanac.api.idempotency import CREATED_HEADERS, IDEMPOTENCY_RESPONSES, IdempotencyKey, answered
-from almanac.domain.attachments import Attachment
 from almanac.domain.idempotency import RecordedResponse
 from almanac.domain.preconditions import entity_tag
 from almanac.domain.queries import Page, PageRequest
-from almanac.services import attachments as attachment_service
 from almanac.services import calendar_events as event_service
 from almanac.services import calendars as calendar_service
 from almanac.services import idempotency as idempotency_service
@@ -354,11 +352,6 @@ def _render(exo: ExoRequest, items: list[EventInSeries], expansions: dict[str, q
         ids = sorted({i.event.calendar_id for i in items})
         described = calendar_service.describe_calendars(exo.services, principal=exo.principal, calendar_ids=ids)
         calendars = {c.calendar.id: c for c in described if c.calendar.id is not None}
-    files: dict[int, list[Attachment]] = {}
-    event_ids = sorted({i.event.id for i in items if i.event.id is not None})
-    for attachment in attachment_service.attachments_for(exo.services, event_ids=event_ids):
-        if attachment.event_id is not None:
-            files.setdefault(attachment.event_id, []).append(attachment)
     return [
         event_json(
             i.view,
@@ -367,7 +360,7 @@ def _render(exo: ExoRequest, items: list[EventInSeries], expansions: dict[str, q
             calendars=calendars,
             localize=exo.localize,
             series=i,
-            attachments=files.get(i.event.id, []) if i.event.id is not None else [],
+            attachments=list(i.attachments),
         )
         for i in items
     ]
