@@ -33,7 +33,9 @@ def settings_overrides(smtp_sink: SmtpSink) -> dict[str, object]:
         "smtp_host": "127.0.0.1",
         "smtp_port": smtp_sink.port,
         "smtp_from": "Almanac <reminders@almanac.test>",
-        "webhook_timeout": 2.0,
+        # Against a hung receiver, not a speed expectation: the receiver runs in the test's own process, and at a
+        # load average of 10 a whole batch posted at once once took longer than 2 s to be read (a missed delivery).
+        "webhook_timeout": 10.0,
         "delivery_backoff_seconds": 10.0,
         "delivery_max_attempts": 3,
     }
