@@ -102,25 +102,50 @@ def compose_reminder(notice: ReminderNotice, *, sender: str, now: datetime) -> E
         lines += ["", f"{texts['description']}:", event.description]
     lines += ["", texts["footer"]]
 
-    message = EmailMessage(policy=POLICY)
-    message["From"] = sender
-    message["To"] = formataddr((recipient.display_name, recipient.email))
-    message["Subject"] = texts["subject"].format(summary=one_line(event.summary), when=short)
-    message["Date"] = rfc2822_date(now.astimezone(UTC))
-    message["Message-ID"] = message_id(notice.delivery.id, sender)
-    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to reminders
-    message["X-Almanac-Delivery"] = notice.delivery.id
-    if notice.recurrence_key is not None:
-        # Names the occurrence of the series (its original start), as RECURRENCE-ID does in the attachment.
-        message["X-Almanac-Recurrence-Id"] = notice.recurrence_key
-    message.set_content("\n".join(lines))
-    message.add_attachment(
-        calendar_attachment(notice, now=now),
-        maintype="text",
-        subtype="calendar",
+    return reminder_message(
+        sender=sender,
+        recipient=(recipient.display_name, recipient.email),
+        subject=texts["subject"].format(summary=one_line(event.summary), when=short),
+        now=now,
+        delivery_id=notice.delivery.id,
+        recurrence_key=notice.recurrence_key,
+        body="\n".join(lines),
+        attachment=calendar_attachment(notice, now=now),
         filename="invitation.ics",
         params={"method": "PUBLISH"},
+        language=language,
     )
+
+
+def reminder_message(
+    *,
+    sender: str,
+    recipient: tuple[str, str],
+    subject: str,
+    now: datetime,
+    delivery_id: str,
+    recurrence_key: str | None,
+    body: str,
+    attachment: bytes,
+    filename: str,
+    params: dict[str, str],
+    language: str,
+) -> EmailMessage:
+    """The envelope every reminder mail shares (event or task): headers, the Message-ID derived from the
+    delivery (a resend after a crash is the same message), a text body and one text/calendar attachment."""
+    message = EmailMessage(policy=POLICY)
+    message["From"] = sender
+    message["To"] = formataddr(recipient)
+    message["Subject"] = subject
+    message["Date"] = rfc2822_date(now.astimezone(UTC))
+    message["Message-ID"] = message_id(delivery_id, sender)
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to reminders
+    message["X-Almanac-Delivery"] = delivery_id
+    if recurrence_key is not None:
+        # Names the occurrence or instance (its original start), as RECURRENCE-ID does in the attachment.
+        message["X-Almanac-Recurrence-Id"] = recurrence_key
+    message.set_content(body)
+    message.add_attachment(attachment, maintype="text", subtype="calendar", filename=filename, params=params)
     # After the body: set_content() drops every Content-* header already there.
     message["Content-Language"] = language
     return message

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import format_datetime as rfc2822_date
-from email.utils import formataddr
 from typing import Final
 
 from babel.dates import format_date, format_datetime
@@ -17,7 +15,7 @@ from almanac.domain.notices import TaskReminderNotice
 from almanac.domain.recurrence import parse_occurrence_key
 from almanac.domain.recurrence_zones import load_zone, utc_to_wall_clock
 from almanac.domain.tasks import Task
-from almanac.notify.mail import POLICY, language_of, message_id, one_line, zone_of
+from almanac.notify.mail import language_of, one_line, reminder_message, zone_of
 
 #: Task mail texts per language; a language is offered when ``notify.mail.TEXTS`` has it (English otherwise).
 TASK_TEXTS: Final[dict[str, dict[str, str]]] = {
@@ -63,27 +61,19 @@ def compose_task_reminder(notice: TaskReminderNotice, *, sender: str, now: datet
         subject = texts["subject"].format(summary=summary, when=_when(task, instance.due_at, language, zone.key))
     else:
         subject = texts["subject_undated"].format(summary=summary)
-    message = EmailMessage(policy=POLICY)
-    message["From"] = sender
-    message["To"] = formataddr((recipient.display_name, recipient.email))
-    message["Subject"] = subject
-    message["Date"] = rfc2822_date(now.astimezone(UTC))
-    message["Message-ID"] = message_id(notice.delivery.id, sender)
-    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to reminders
-    message["X-Almanac-Delivery"] = notice.delivery.id
-    if notice.recurrence_key is not None:
-        # Names the instance of the recurring task (its original anchor), as RECURRENCE-ID does in the attachment.
-        message["X-Almanac-Recurrence-Id"] = notice.recurrence_key
-    message.set_content("\n".join(lines))
-    message.add_attachment(
-        task_attachment(notice, now=now),
-        maintype="text",
-        subtype="calendar",
+    return reminder_message(
+        sender=sender,
+        recipient=(recipient.display_name, recipient.email),
+        subject=subject,
+        now=now,
+        delivery_id=notice.delivery.id,
+        recurrence_key=notice.recurrence_key,
+        body="\n".join(lines),
+        attachment=task_attachment(notice, now=now),
         filename="task.ics",
         params={"method": "PUBLISH", "component": "vtodo"},
+        language=language,
     )
-    message["Content-Language"] = language  # after the body: set_content() drops Content-* headers
-    return message
 
 
 def task_attachment(notice: TaskReminderNotice, *, now: datetime) -> bytes:
