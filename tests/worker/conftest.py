@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from almanac.bootstrap import Container
+from almanac.services import accounts, auth
+from tests.conftest import Account
 from tests.worker.peers import SmtpSink, WebhookReceiver
 from tests.worker.processes import Workers
 
@@ -57,3 +59,16 @@ def workers(database_url: str, smtp_sink: SmtpSink) -> Iterator[Workers]:
     group = Workers(database_url, smtp_sink)
     yield group
     group.stop_all()
+
+
+def person(container: Container, username: str, *, locale: str = "en", tzid: str = "UTC") -> Account:
+    """A user with an API token, in the language and zone their reminders are written in."""
+    user = accounts.add_user(
+        container.services,
+        username=username,
+        email=f"{username}@example.com",
+        display_name=username.title(),
+        tzid=tzid,
+        locale=locale,
+    )
+    return Account(user=user, token=auth.issue_api_token(container.services, username=username).secret)

@@ -9,26 +9,13 @@ from fastapi.testclient import TestClient
 from icalendar import Calendar
 
 from almanac.bootstrap import Container
-from almanac.services import accounts, auth
 from tests.api.backoffice_v2.factories import EVENTS, create
-from tests.conftest import Account, MakeAccount
+from tests.conftest import MakeAccount
 from tests.doubles import FakeClock
-from tests.worker.conftest import Drain
+from tests.worker.conftest import Drain, person
 from tests.worker.peers import SmtpSink
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-def person(container: Container, username: str, *, locale: str = "en", tzid: str = "UTC") -> Account:
-    user = accounts.add_user(
-        container.services,
-        username=username,
-        email=f"{username}@example.com",
-        display_name=username.title(),
-        tzid=tzid,
-        locale=locale,
-    )
-    return Account(user=user, token=auth.issue_api_token(container.services, username=username).secret)
 
 
 def ics_of(message: EmailMessage) -> Calendar:

@@ -19,9 +19,9 @@ from almanac.services import events as event_service
 from almanac.services.events import EventChanges, store_changed_event, store_deleted_event, store_new_event
 from tests.conftest import Account
 from tests.doubles import FakeClock
-from tests.worker.conftest import Drain
+from tests.worker.conftest import Drain, person
 from tests.worker.peers import SmtpSink, WebhookReceiver
-from tests.worker.test_email_reminders import ics_of, person
+from tests.worker.test_email_reminders import ics_of
 
 PARIS = "Europe/Paris"
 #: Daily at 09:00 Paris from Friday 27 March 2026; Sunday 29 March the clocks go forward (CET → CEST).

@@ -23,13 +23,12 @@ from almanac.config import Settings
 from almanac.domain.deliveries import Delivery, DeliveryStatus
 from almanac.domain.events import Reminder
 from almanac.domain.users import Principal
-from almanac.services import accounts, auth
 from almanac.services import tasks as task_service
 from almanac.services.tasks import TaskChanges
 from tests.conftest import UNLIMITED_RATES, Account, MakeAccount
 from tests.dav.conftest import basic
 from tests.doubles import FakeClock
-from tests.worker.conftest import Drain
+from tests.worker.conftest import Drain, person
 from tests.worker.peers import SmtpSink, WebhookReceiver
 from tests.worker.processes import Workers
 
@@ -38,18 +37,6 @@ TASKS = f"{EXO}/calendars/alice-defaultCalendarId/tasks"
 DAV = "/dav/calendars/alice/alice-defaultCalendarId/"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 DUE = datetime(2026, 3, 4, 17, 0, tzinfo=UTC)
-
-
-def person(container: Container, username: str, *, locale: str = "en", tzid: str = "UTC") -> Account:
-    user = accounts.add_user(
-        container.services,
-        username=username,
-        email=f"{username}@example.com",
-        display_name=username.title(),
-        tzid=tzid,
-        locale=locale,
-    )
-    return Account(user=user, token=auth.issue_api_token(container.services, username=username).secret)
 
 
 def create_task(client: TestClient, author: Account, **fields: object) -> str:
