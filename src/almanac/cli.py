@@ -22,6 +22,7 @@ from almanac.bootstrap import Container, build_container
 from almanac.config import Settings
 from almanac.domain.calendar_data import CalendarDataError
 from almanac.domain.errors import AlmanacError, InvalidInputError
+from almanac.process_memory import limit_malloc_arenas
 from almanac.services import accounts, auth, calendar_imports
 from almanac.services.change_retention import prune_change_logs
 
@@ -120,6 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    limit_malloc_arenas(settings.malloc_arenas)  # before any thread starts
     container = build_container(settings)
     container.migrate()
     worker = container.worker() if settings.run_worker and not args.no_worker else None
@@ -169,6 +171,7 @@ def _server_class() -> type[uvicorn.Server]:
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    limit_malloc_arenas(settings.malloc_arenas)  # before any thread starts
     container = build_container(settings)
     container.migrate()
     worker = container.worker(worker_id=args.id)

@@ -123,6 +123,10 @@ class Settings(BaseSettings):
     # Items in one RSS stream of an eXo feed (the ones that start last).
     exo_feed_max_items: Annotated[int, Field(gt=0, le=10_000)] = 100
 
+    # glibc malloc arenas `almanac serve` and `almanac worker` may keep (almanac.process_memory: each busy thread
+    # of the server's pool would otherwise keep one, holding its high-water mark). 0: glibc's default.
+    malloc_arenas: Annotated[int, Field(ge=0, le=1024)] = 2
+
     # Reminders and notifications (documented in the README).
     run_worker: bool = Field(default=True, description="`almanac serve` also runs the delivery worker in-process.")
     worker_poll_interval: Annotated[float, Field(gt=0, le=60)] = 1.0
