@@ -34,7 +34,7 @@ from almanac.storage.tables import (
     TokenRow,
     UserRow,
 )
-from bench.dataset import Dataset, EventKind, EventSpec
+from bench.dataset import Dataset, EventKind, EventSpec, UserSpec
 
 #: When the people and calendars were "created": before every event of the dataset.
 CREATED_AT = datetime(2024, 12, 1, tzinfo=UTC)
@@ -85,6 +85,11 @@ def load_dataset(engine: Engine, dataset: Dataset, *, batch: int = BATCH) -> Loa
     )
 
 
+def token_secret(dataset: Dataset, user: UserSpec) -> str:
+    """The bench token of ``user``: derived from the seed, so a later tool can use a store an earlier run made."""
+    return f"bench-{dataset.spec.seed}-{user.username}"
+
+
 def issue_tokens(engine: Engine, dataset: Dataset, user_ids: Iterable[int]) -> dict[int, str]:
     """Non-expiring API bearer tokens for the given users, as ``almanac token issue`` makes them.
 
@@ -92,7 +97,7 @@ def issue_tokens(engine: Engine, dataset: Dataset, user_ids: Iterable[int]) -> d
     and a re-run can reuse them); only their hashes are stored, as for real tokens.
     """
     by_id = {u.id: u for u in dataset.users}
-    secrets = {uid: f"bench-{dataset.spec.seed}-{by_id[uid].username}" for uid in user_ids}
+    secrets = {uid: token_secret(dataset, by_id[uid]) for uid in user_ids}
     rows = [
         {
             "user_id": uid,
@@ -259,7 +264,8 @@ def _load_events(connection: Connection, chunk: list[EventSpec]) -> tuple[int, i
             }
         )
         participants.extend(
-            {"event_id": e.id, "user_id": uid, "position": i, "status": ""} for i, uid in enumerate(e.participant_ids)
+            {"event_id": e.id, "user_id": uid, "position": i, "status": "", "event_starts_at": e.starts_at}
+            for i, uid in enumerate(e.participant_ids)
         )
         reminders.extend(
             {"event_id": e.id, "position": i, "before_seconds": r.before_seconds, "at": None, "channel": r.channel}

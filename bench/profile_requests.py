@@ -33,7 +33,7 @@ from sqlalchemy import event
 from almanac.bootstrap import build_container
 from almanac.config import Settings
 from bench.dataset import Dataset, DatasetSpec
-from bench.run import prepare_store
+from bench.run import prepare_store, reuse_store
 from bench.scenarios import SCENARIOS, Target
 
 DEFAULT_KEYS = ("v2-list-week", "exo-calendar-week", "exo-events-week", "caldav-query-week")
@@ -47,6 +47,12 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.profile_requests", description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=10_000, help="events in the generated store")
     parser.add_argument("--store", type=Path, help="new SQLite file to create and use (default: in a temp dir)")
+    parser.add_argument(
+        "--existing-store",
+        type=Path,
+        help="a SQLite store an earlier run made with the same --size and seed (a copy of a 1M run's, say): "
+        "used as it is, not generated again",
+    )
     parser.add_argument("--only", action="append", default=[], metavar="KEY", help="scenarios (default: 4 lists)")
     parser.add_argument("--requests", type=int, default=100, help="measured requests per scenario")
     parser.add_argument("--profile", action="store_true", help="print the top functions of a cProfile run")
@@ -69,12 +75,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _arguments(argv)
     keys = args.only or list(DEFAULT_KEYS)
     with tempfile.TemporaryDirectory(prefix="almanac-profile-") as scratch:
-        store = args.store or Path(scratch) / "bench.db"
-        url = f"sqlite:///{store}"
         dataset = Dataset(DatasetSpec(events=args.size))
-        if store.exists():
-            raise SystemExit(f"{store} exists: give a new path (the store's tokens are issued when it is made)")
-        engine, world, _ = prepare_store(url, dataset)
+        if args.existing_store:
+            url = f"sqlite:///{args.existing_store.resolve()}"
+            engine, world, _ = reuse_store(url, dataset)
+        else:
+            store = args.store or Path(scratch) / "bench.db"
+            url = f"sqlite:///{store}"
+            if store.exists():
+                raise SystemExit(f"{store} exists: give a new path, or use it with --existing-store")
+            engine, world, _ = prepare_store(url, dataset)
         engine.dispose()
         settings = Settings(
             database_url=url,

@@ -25,18 +25,18 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from almanac.storage.engine import build_engine
 from almanac.storage.migrate import upgrade_to_head
-from almanac.storage.tables import Base, EventRow
+from almanac.storage.tables import Base, EventParticipantRow, EventReminderRow, EventRow
 from bench import report
 from bench.dataset import Dataset, DatasetSpec
 from bench.drivers import DriverReport, DriverRun
 from bench.http_floor import CannedResponse, write_manifest
 from bench.ics_export import export_ics, iter_ics
 from bench.load import Call, CallFactory, PhaseLimits, PhaseResult, client_for, run_phase, send, warm_up
-from bench.loader import LoadStats, issue_tokens, load_dataset
+from bench.loader import LoadStats, issue_tokens, load_dataset, token_secret
 from bench.peers import PEERS, find_executable, start_peer
 from bench.ports import free_port
 from bench.report import ALMANAC, HTTP_FLOOR, STORAGE_FLOOR, ScenarioResult, SystemResult
@@ -67,6 +67,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--size", type=int, default=10_000, help="events in the generated store")
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--database-url", help="PostgreSQL (or other) URL; the database is EMPTIED first")
+    parser.add_argument(
+        "--existing-store",
+        type=Path,
+        help="a SQLite store an earlier run made with the same --size and --seed (a copy of it: the write scenarios "
+        "add to it), migrated and used instead of generating one; a 1M store takes 9 minutes to load",
+    )
     parser.add_argument("--seconds", type=float, default=3.0, help="measuring time of each phase")
     parser.add_argument("--max-phase-seconds", type=float, default=60.0, help="hard limit of one phase")
     parser.add_argument(
@@ -105,6 +111,46 @@ def prepare_store(url: str, dataset: Dataset) -> tuple[Engine, World, LoadStats]
     )
     writers = tuple(dataset.users[:WRITERS])
     tokens = issue_tokens(engine, dataset, {dataset.caller.id, *(w.id for w in writers)})
+    return engine, world_of(engine, dataset, tokens), stats
+
+
+def reuse_store(url: str, dataset: Dataset) -> tuple[Engine, World, LoadStats]:
+    """A store an earlier run loaded from the same dataset, brought to the current schema; its tokens are
+    derived from the seed (bench.loader.token_secret), so they are known without issuing new ones."""
+    if not url.startswith("sqlite:///") or not Path(url.removeprefix("sqlite:///")).is_file():
+        raise SystemExit(f"--existing-store: no SQLite file at {url.removeprefix('sqlite:///')}")
+    engine = build_engine(url)
+    started = time.perf_counter()
+    upgrade_to_head(engine)
+    log(f"reusing {url} (migrated in {time.perf_counter() - started:.1f} s)")
+    with engine.connect() as connection:
+        count = {
+            name: connection.execute(select(func.count()).select_from(row)).scalar_one()
+            for name, row in (
+                ("events", EventRow),
+                ("participants", EventParticipantRow),
+                ("reminders", EventReminderRow),
+            )
+        }
+    if count["events"] < dataset.spec.events:
+        raise SystemExit(
+            f"--existing-store holds {count['events']:,} events, fewer than --size {dataset.spec.events:,}"
+        )
+    stats = LoadStats(
+        users=len(dataset.users),
+        calendars=len(dataset.calendars),
+        events=count["events"],
+        participants=count["participants"],
+        reminders=count["reminders"],
+        seconds=0.0,
+    )
+    tokens = {user.id: token_secret(dataset, user) for user in dataset.users}
+    return engine, world_of(engine, dataset, tokens), stats
+
+
+def world_of(engine: Engine, dataset: Dataset, tokens: dict[int, str]) -> World:
+    """What the scenarios need to know of a loaded store: its dataset, tokens and the writers' own events."""
+    writers = tuple(dataset.users[:WRITERS])
     own: dict[int, tuple[tuple[int, str], ...]] = {}
     with engine.connect() as connection:
         for writer in writers:
@@ -115,8 +161,7 @@ def prepare_store(url: str, dataset: Dataset) -> tuple[Engine, World, LoadStats]
                 .limit(500)
             ).all()
             own[writer.id] = tuple((row.id, row.key) for row in rows) or ((0, "none"),)
-    world = World(dataset=dataset, tokens=tokens, writers=writers, own_events=own)
-    return engine, world, stats
+    return World(dataset=dataset, tokens=tokens, writers=writers, own_events=own)
 
 
 def with_ics(world: World, workdir: Path, limit: int) -> World:
@@ -345,9 +390,13 @@ def main(argv: list[str] | None = None) -> int:
     selected = [s for s in SCENARIOS if not args.only or s.key in args.only]
     with tempfile.TemporaryDirectory(prefix="almanac-bench-") as tmp:
         workdir = Path(tmp)
-        url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
         dataset = Dataset(DatasetSpec(events=args.size, seed=args.seed))
-        engine, world, stats = prepare_store(url, dataset)
+        if args.existing_store:
+            url = f"sqlite:///{args.existing_store.resolve()}"
+            engine, world, stats = reuse_store(url, dataset)
+        else:
+            url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
+            engine, world, stats = prepare_store(url, dataset)
         if not args.no_peers and any(s.peers for s in selected):
             world = with_ics(world, workdir, args.peer_events)
         results = [ScenarioResult(s) for s in selected]

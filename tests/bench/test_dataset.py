@@ -5,14 +5,18 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from almanac.bootstrap import Container
-from almanac.storage.tables import EventParticipantRow, EventRow
+from almanac.domain.tokens import hash_secret
+from almanac.storage.tables import EventParticipantRow, EventRow, TokenRow
 from bench.dataset import EPOCH, SPAN_DAYS, Dataset, DatasetSpec, EventKind, week_window
 from bench.loader import issue_tokens, load_dataset
+from bench.run import prepare_store, reuse_store
 
 
 def test_same_seed_gives_the_same_events() -> None:
@@ -80,3 +84,26 @@ def test_loaded_dataset_is_served_by_the_back_office_api(container: Container, c
     assert response.status_code == 200, response.text
     assert int(response.headers["X-Total-Count"]) == expected
     assert all(caller.email in item["recipients"] for item in response.json())
+
+
+def test_a_store_made_by_an_earlier_run_is_reused_with_its_tokens(tmp_path: Path) -> None:
+    # `--existing-store`: a 1M store takes minutes to load, so a later run may start from a copy of it.
+    url = f"sqlite:///{tmp_path / 'earlier.db'}"
+    dataset = Dataset(DatasetSpec(events=400, seed=5))
+    engine, made, loaded = prepare_store(url, dataset)
+    engine.dispose()
+
+    engine, world, stats = reuse_store(url, Dataset(DatasetSpec(events=400, seed=5)))
+    try:
+        with engine.connect() as connection:
+            caller_hash = connection.scalar(
+                select(TokenRow.token_hash).where(TokenRow.user_id == dataset.caller.id, TokenRow.kind == "api")
+            )
+    finally:
+        engine.dispose()
+    assert (stats.events, stats.participants, stats.reminders) == (400, loaded.participants, loaded.reminders)
+    assert world.tokens[dataset.caller.id] == made.tokens[dataset.caller.id]
+    assert caller_hash == hash_secret(world.tokens[dataset.caller.id])
+    assert world.own_events == made.own_events
+    with pytest.raises(SystemExit, match="no SQLite file"):
+        reuse_store(f"sqlite:///{tmp_path / 'missing.db'}", dataset)
