@@ -159,10 +159,15 @@ def list_week_by_recipient(world: World, engine: Engine) -> FloorOp:
         start, end = windows[n % len(windows)]
         with engine.connect() as connection:
             who = _principal(connection, secret)
-            recipient = exists().where(
-                participants.c.event_id == events.c.id,
-                participants.c.user_id == users.c.id,
-                users.c.email_key == caller.email.casefold(),
+            # The caller's participant rows of the week, from the (user, event start) index.
+            recipient = events.c.id.in_(
+                select(participants.c.event_id)
+                .join(users, users.c.id == participants.c.user_id)
+                .where(
+                    users.c.email_key == caller.email.casefold(),
+                    participants.c.event_starts_at >= start,
+                    participants.c.event_starts_at <= end,
+                )
             )
             # starts_at <= end is implied (events never end before they start) and is what lets the
             # starts_at index bound the scan to one week; without it either index covers half the table.
@@ -236,7 +241,7 @@ def create_event(world: World, engine: Engine) -> FloorOp:
             connection.execute(
                 insert(participants),
                 [
-                    {"event_id": event_id, "user_id": uid, "position": i, "status": ""}
+                    {"event_id": event_id, "user_id": uid, "position": i, "status": "", "event_starts_at": start}
                     for i, uid in enumerate(recipients)
                 ],
             )

@@ -215,11 +215,19 @@ class EventRow(Base):
 
 class EventParticipantRow(Base):
     __tablename__ = "event_participants"
+    __table_args__ = (
+        # A person's events by start, covering: "events X takes part in, within a period" (the Back Office
+        # recipient filter) reads one range of it instead of every event of the period store-wide.
+        Index("ix_event_participants_user_id_event_starts_at", "user_id", "event_starts_at", "event_id"),
+    )
 
     event_id: Mapped[int] = mapped_column(Id, ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
-    user_id: Mapped[int] = mapped_column(Id, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    user_id: Mapped[int] = mapped_column(Id, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(10), default="")
+    # The event's starts_at, copied for the index above; storage.events writes it with every participant row,
+    # and the participant rows are rewritten whenever their event is.
+    event_starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class EventReminderRow(Base):

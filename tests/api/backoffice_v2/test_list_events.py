@@ -114,6 +114,31 @@ def test_recipient_filter_takes_any_of_a_list(client: TestClient, make_account: 
     assert sorted(both) == ["with-bob", "with-carol"]
 
 
+def test_recipient_and_period_filters_follow_an_event_that_moves(client: TestClient, make_account: MakeAccount) -> None:
+    # The recipient filter reads the participants' own copy of their event's start (storage: migration 0020),
+    # so a move must carry the participants along, whether or not the recipients change with it.
+    alice = make_account("alice")
+    make_account("bob")
+    made = create(
+        client, alice, caption="moving", startDate=_day(3), endDate=_day(3, 10), recipients=["bob@example.com"]
+    )
+    event_id = made["id"]
+
+    def bobs_in(first: int, last: int) -> list[str]:
+        period = f"filter[startDate]={_day(first, 0)}&filter[endDate]={_day(last, 23)}".replace("+", "%2B")
+        return captions(listing(client, alice, f"filter[recipients]=bob@example.com&{period}"))
+
+    assert (bobs_in(2, 4), bobs_in(9, 11)) == (["moving"], [])
+    moved = client.patch(
+        f"/api/v2/calendars/events/{event_id}",
+        json={"startDate": _day(10), "endDate": _day(10, 10)},
+        headers=alice.headers,
+    )
+    assert moved.status_code == 200, moved.text
+    assert (bobs_in(2, 4), bobs_in(9, 11)) == ([], ["moving"])
+    assert listing(client, alice, "filter[recipients]=bob@example.com").headers["x-total-count"] == "1"
+
+
 def test_text_filters_are_case_insensitive_substrings(client: TestClient, make_account: MakeAccount) -> None:
     alice = make_account("alice")
     create(client, alice, caption="Weekly Sync", description="Room ÉTÉ")
