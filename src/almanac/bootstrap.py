@@ -36,7 +36,7 @@ from almanac.services.context import (
     SyncPolicy,
     TokenPolicy,
 )
-from almanac.storage.engine import build_engine
+from almanac.storage.engine import PoolSettings, build_engine
 from almanac.storage.migrate import upgrade_to_head
 from almanac.storage.unit_of_work import SqlUnitOfWorkFactory
 from almanac.worker.runner import Worker, WorkerSettings
@@ -135,7 +135,14 @@ def build_container(
     settings: Settings, *, clock: Clock | None = None, passwords: PasswordHasher | None = None
 ) -> Container:
     engine = build_engine(
-        settings.database_url, echo=settings.database_echo, sqlite_synchronous=settings.sqlite_synchronous
+        settings.database_url,
+        echo=settings.database_echo,
+        sqlite_synchronous=settings.sqlite_synchronous,
+        pool=PoolSettings(
+            size=settings.database_pool_size,
+            overflow=settings.database_pool_overflow,
+            timeout_seconds=settings.database_pool_timeout_seconds,
+        ),
     )
     signal = WakeSignal()
     recurrence_limits = recurrence_limits_of(settings)

@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     # SQLite only: NORMAL keeps every acknowledged write through a process crash; FULL also through a power
     # loss or OS crash, with an fsync per commit (storage/engine.py).
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
+    # Connections one process keeps open (pool_size), may open beyond them at peaks (overflow), and how long a
+    # request waits for one when all are busy before it is refused with 503 and Retry-After (StoreBusyError).
+    database_pool_size: Annotated[int, Field(gt=0, le=1000)] = 5
+    database_pool_overflow: Annotated[int, Field(ge=0, le=1000)] = 10
+    database_pool_timeout_seconds: Annotated[float, Field(gt=0, le=3600)] = 30.0
 
     # Tokens (seconds). CLI-issued tokens do not expire unless api_token_ttl is set.
     access_token_ttl: PositiveInt = 3600

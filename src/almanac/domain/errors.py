@@ -81,6 +81,13 @@ class BusyError(AlmanacError):
     template = N_("The server is busy with other expensive requests. Try again in %(retry_after)s seconds.")
 
 
+class StoreBusyError(BusyError):
+    """Every database connection of this process stayed busy for the pool's whole timeout (or SQLite's write
+    lock did): the request is refused before it did anything, to be retried, instead of failing half-way."""
+
+    template = N_("The server is busy. Try again in %(retry_after)s seconds.")
+
+
 class ConflictError(AlmanacError):
     """The write would break a uniqueness rule (a duplicate username, email, id...)."""
 

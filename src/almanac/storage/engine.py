@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 
-def build_engine(url: str, *, echo: bool = False, sqlite_synchronous: str = "NORMAL") -> Engine:
+@dataclass(frozen=True)
+class PoolSettings:
+    """The connection pool of one process: SQLAlchemy's QueuePool defaults unless configured."""
+
+    size: int = 5
+    overflow: int = 10
+    timeout_seconds: float = 30.0
+
+
+def build_engine(
+    url: str, *, echo: bool = False, sqlite_synchronous: str = "NORMAL", pool: PoolSettings | None = None
+) -> Engine:
     """An engine for ``url``. SQLite gets WAL, enforced foreign keys and write-ahead locking (see below).
 
     ``sqlite_synchronous`` (NORMAL or FULL) is SQLite's ``synchronous`` pragma; see ``_configure_sqlite``.
@@ -16,12 +28,21 @@ def build_engine(url: str, *, echo: bool = False, sqlite_synchronous: str = "NOR
     logging (``database_echo``) and database error messages show statements only.
     """
     parsed = make_url(url)
+    pool = pool or PoolSettings()
+    pooling: dict[str, Any] = {}
+    if parsed.database not in (None, "", ":memory:"):
+        # A file or a server: QueuePool (an in-memory SQLite database keeps its single connection instead).
+        pooling = {"pool_size": pool.size, "max_overflow": pool.overflow, "pool_timeout": pool.timeout_seconds}
     if parsed.get_backend_name() != "sqlite":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, echo=echo, pool_pre_ping=True, hide_parameters=True)
+        return create_engine(parsed, echo=echo, pool_pre_ping=True, hide_parameters=True, **pooling)
     engine = create_engine(
-        parsed, echo=echo, hide_parameters=True, connect_args={"check_same_thread": False, "timeout": 30}
+        parsed,
+        echo=echo,
+        hide_parameters=True,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        **pooling,
     )
     _configure_sqlite(engine, synchronous=sqlite_synchronous)
     return engine

@@ -6,8 +6,11 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
+from almanac.domain.errors import StoreBusyError
 from almanac.domain.recurrence import RecurrenceLimits
 from almanac.storage.accounts import (
     SqlGroupRepository,
@@ -28,6 +31,10 @@ from almanac.storage.people import SqlPeopleRepository
 from almanac.storage.secrets import SqlSecretRepository
 from almanac.storage.tasks import SqlTaskRepository
 from almanac.storage.webhooks import SqlWebhookRepository
+
+#: Retry-After of a request refused because the store stayed busy: a pool waits its whole timeout (30 s by
+#: default) before refusing, so the queue in front of it is long; a few seconds let it drain.
+STORE_BUSY_RETRY_AFTER_SECONDS = 5
 
 
 class SqlUnitOfWork:
@@ -61,6 +68,16 @@ class SqlUnitOfWork:
 
     def __enter__(self) -> Self:
         session = self._session_factory()
+        try:
+            # Every unit of work uses the database, so its connection (and transaction) is taken here: when
+            # the pool or SQLite's write lock stays busy past its timeout, the use case is refused before it
+            # starts, as a 503 to retry, rather than failing at its first statement with a 500.
+            session.connection()
+        except (PoolTimeoutError, OperationalError) as exc:
+            session.close()
+            if isinstance(exc, OperationalError) and "locked" not in str(exc.orig):
+                raise
+            raise StoreBusyError(retry_after=STORE_BUSY_RETRY_AFTER_SECONDS) from exc
         self._session = session
         self.users = SqlUserRepository(session)
         self.groups = SqlGroupRepository(session)
