@@ -282,6 +282,17 @@ def _reaching_window_params(window_start: datetime, window_end: datetime) -> dic
     return params
 
 
+def _by_default_name() -> ColumnElement[bool]:
+    """Masters named by default ("<uid>.ics": no dav_name of their own), to be found by UID.
+
+    ``recurrence_key = ''`` is true of every master (an override always has its master's id in series_id)
+    and is what makes the lookup use the (calendar_id, uid, recurrence_key) key: with ``dav_name IS NULL``
+    alone SQLite chose the (calendar_id, dav_name) key and read every unnamed event of the calendar, 226 ms
+    for a multiget in a 100,000-event calendar (issue 8's 1M run) instead of 0.2 ms.
+    """
+    return and_(EventRow.dav_name.is_(None), EventRow.recurrence_key == "")
+
+
 class SqlEventRepository:
     def __init__(self, session: Session, recurrence_limits: RecurrenceLimits | None = None) -> None:
         self._session = session
@@ -456,7 +467,7 @@ class SqlEventRepository:
         named = and_(EventRow.calendar_id == calendar_id, EventRow.series_id.is_(None))
         found = self._one(and_(named, EventRow.dav_name == name), for_update=for_update)
         if found is None and name.endswith(".ics"):
-            default = and_(named, EventRow.dav_name.is_(None), EventRow.uid == name.removesuffix(".ics"))
+            default = and_(named, _by_default_name(), EventRow.uid == name.removesuffix(".ics"))
             found = self._one(default, for_update=for_update)
         return found
 
@@ -478,7 +489,7 @@ class SqlEventRepository:
         if names:
             default_uids = [name.removesuffix(".ics") for name in names if name.endswith(".ics")]
             wanted.append(EventRow.dav_name.in_(list(names)))
-            wanted.append(and_(EventRow.dav_name.is_(None), EventRow.uid.in_(default_uids)))
+            wanted.append(and_(_by_default_name(), EventRow.uid.in_(default_uids)))
         if wanted:
             masters_query = select_events().where(
                 EventRow.calendar_id == calendar_id, EventRow.series_id.is_(None), or_(*wanted)
