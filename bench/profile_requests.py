@@ -33,8 +33,8 @@ from sqlalchemy import event
 from almanac.bootstrap import build_container
 from almanac.config import Settings
 from bench.dataset import Dataset, DatasetSpec
-from bench.run import prepare_store, reuse_store
 from bench.scenarios import SCENARIOS, Target
+from bench.store import prepare_store, reuse_store
 
 DEFAULT_KEYS = ("v2-list-week", "exo-calendar-week", "exo-events-week", "caldav-query-week")
 

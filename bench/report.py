@@ -7,6 +7,7 @@ import os
 import platform
 import sqlite3
 import sys
+import time
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -19,6 +20,10 @@ ALMANAC = "almanac"
 HTTP_FLOOR = "HTTP floor"
 STORAGE_FLOOR = "storage floor"
 FLOORS = (HTTP_FLOOR, STORAGE_FLOOR)
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 @dataclass

@@ -16,7 +16,7 @@ from almanac.domain.tokens import hash_secret
 from almanac.storage.tables import EventParticipantRow, EventRow, TokenRow
 from bench.dataset import EPOCH, SPAN_DAYS, Dataset, DatasetSpec, EventKind, week_window
 from bench.loader import issue_tokens, load_dataset
-from bench.run import prepare_store, reuse_store
+from bench.store import prepare_store, reuse_store
 
 
 def test_same_seed_gives_the_same_events() -> None:
