@@ -30,7 +30,7 @@ from almanac.storage.tables import UserRow
 from bench.dataset import Dataset, DatasetSpec, UserSpec
 from bench.drivers import DriverReport, DriverRun
 from bench.ics_export import event_ics
-from bench.loader import CREATED_AT
+from bench.loader import user_columns
 from bench.reminders import drop_postgres, scratch_postgres
 
 USERNAME = "importer"
@@ -71,21 +71,7 @@ def add_people(database_url: str, people: list[UserSpec]) -> None:
     try:
         with engine.begin() as connection:
             connection.execute(
-                UserRow.metadata.tables[UserRow.__tablename__].insert(),
-                [
-                    {
-                        "username": u.username,
-                        "email": u.email,
-                        "email_key": u.email.casefold(),
-                        "display_name": u.display_name,
-                        "password_hash": None,
-                        "is_admin": False,
-                        "locale": "en",
-                        "tzid": u.tzid,
-                        "created_at": CREATED_AT,
-                    }
-                    for u in people
-                ],
+                UserRow.metadata.tables[UserRow.__tablename__].insert(), [user_columns(u) for u in people]
             )
     finally:
         engine.dispose()

@@ -126,24 +126,26 @@ def _chunks(events: Iterable[EventSpec], size: int) -> Iterable[list[EventSpec]]
         yield chunk
 
 
+def user_columns(user: UserSpec) -> dict[str, Any]:
+    """A dataset person's ``users`` row but its id (a loaded store gives the dataset's; the import bench, the
+    store's own)."""
+    return {
+        "username": user.username,
+        "email": user.email,
+        "email_key": user.email.casefold(),
+        "display_name": user.display_name,
+        "password_hash": None,
+        "is_admin": False,
+        "locale": "en",
+        "tzid": user.tzid,
+        "created_at": CREATED_AT,
+    }
+
+
 def _load_people(connection: Connection, dataset: Dataset) -> None:
     connection.execute(
         _table(UserRow).insert(),
-        [
-            {
-                "id": u.id,
-                "username": u.username,
-                "email": u.email,
-                "email_key": u.email.casefold(),
-                "display_name": u.display_name,
-                "password_hash": None,
-                "is_admin": False,
-                "locale": "en",
-                "tzid": u.tzid,
-                "created_at": CREATED_AT,
-            }
-            for u in dataset.users
-        ],
+        [{"id": u.id, **user_columns(u)} for u in dataset.users],
     )
     connection.execute(_table(GroupRow).insert(), [{"group_id": g.group_id, "name": g.name} for g in dataset.groups])
     connection.execute(
