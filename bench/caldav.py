@@ -58,6 +58,16 @@ def sync_token_of(multistatus: bytes) -> str:
     return found.text.strip()
 
 
+#: A PROPFIND of the collection's current DAV:sync-token (RFC 6578 §4), asked with Depth 0.
+PROPFIND_SYNC_TOKEN = (f'{_HEAD}<D:propfind xmlns:D="DAV:"><D:prop><D:sync-token/></D:prop></D:propfind>').encode()
+
+
+def sync_token_property_of(multistatus: bytes) -> str | None:
+    """The DAV:sync-token property a PROPFIND answered, or None when the server did not give one."""
+    found = ElementTree.fromstring(multistatus).find(".//{DAV:}prop/{DAV:}sync-token")
+    return found.text.strip() if found is not None and found.text and found.text.strip() else None
+
+
 #: What the HTTP floor's copy of a sync call sends (the floor never answers a real sync).
 FLOOR_SYNC_TOKEN = "http://floor.invalid/sync/0"
 

@@ -273,8 +273,22 @@ def caldav_multiget_50(world: World, target: Target) -> CallFactory:
 SYNC_CHANGES = 10
 
 
+def _current_sync_token(client: httpx.Client, collection: str, headers: dict[str, str]) -> str:
+    """The collection's token now: its DAV:sync-token property, as a client that already holds the objects
+    asks it; an initial sync only when the server gives no such property. At 1M events an initial sync
+    lists the hot calendar's 100,000 objects, longer than the client's timeout, and that is not what the
+    scenario measures."""
+    found = client.request("PROPFIND", collection, headers=headers, content=caldav.PROPFIND_SYNC_TOKEN)
+    token = caldav.sync_token_property_of(found.content) if found.status_code == 207 else None
+    if token is not None:
+        return token
+    initial = client.request("REPORT", collection, headers=headers, content=caldav.sync_collection(""))
+    initial.raise_for_status()
+    return caldav.sync_token_of(initial.content)
+
+
 def caldav_sync_after_changes(world: World, target: Target) -> CallFactory:
-    """An incremental sync-collection after ``SYNC_CHANGES`` changes: the setup takes a token (initial sync),
+    """An incremental sync-collection after ``SYNC_CHANGES`` changes: the setup takes the current token,
     then rewrites that many of the hot calendar's objects; every measured call asks what changed since the token.
     """
     collection, auth = _collection(world, target)
@@ -286,11 +300,7 @@ def caldav_sync_after_changes(world: World, target: Target) -> CallFactory:
         body = caldav.sync_collection(caldav.FLOOR_SYNC_TOKEN)
         return lambda worker, n: Call("REPORT", collection, headers, body, ok=caldav.MULTISTATUS)
     with httpx.Client(base_url=target.base_url, timeout=60) as client:
-        initial = client.request(
-            "REPORT", collection, headers={**auth, **caldav.SYNC_HEADERS}, content=caldav.sync_collection("")
-        )
-        initial.raise_for_status()
-        token = caldav.sync_token_of(initial.content)
+        token = _current_sync_token(client, collection, headers)
         put_headers = {**auth, "Content-Type": "text/calendar; charset=utf-8"}
         for uid, body in changed:
             rewritten = body.replace(b"SUMMARY:", b"SUMMARY:Changed ", 1)

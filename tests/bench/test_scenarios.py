@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
 from fastapi.testclient import TestClient
+from lxml import etree
 from sqlalchemy import select
 
 from almanac.bootstrap import Container
 from almanac.storage.tables import EventRow
 from bench.dataset import Dataset, DatasetSpec
+from bench.ics_export import export_ics, iter_ics
 from bench.loader import issue_tokens, load_dataset
-from bench.scenarios import PENDING_FACES, SCENARIOS, Face, Target, World
+from bench.scenarios import PENDING_FACES, SCENARIOS, SYNC_CHANGES, Face, Target, World, caldav_sync_after_changes
+from tests.dav.live import serving
 
 
 def test_scenario_keys_are_unique_and_every_face_but_the_built_one_says_why_it_may_be_missing() -> None:
@@ -56,3 +63,22 @@ def test_back_office_scenarios_send_calls_the_server_accepts(container: Containe
             assert call is not None
             response = client.request(call.method, call.path, headers=dict(call.headers), content=call.content)
             assert response.status_code in call.ok, (scenario.key, response.text)
+
+
+def test_incremental_sync_setup_takes_the_current_token_and_the_call_lists_only_the_changes(
+    container: Container, tmp_path: Path
+) -> None:
+    """The setup asks the collection's DAV:sync-token (a PROPFIND, not an initial sync of the whole calendar)
+    before it rewrites SYNC_CHANGES objects, so each measured sync answers exactly those objects."""
+    world = _loaded_world(container)
+    dataset = world.dataset
+    paths = export_ics(tmp_path, dataset, iter_ics(dataset, calendar_id=dataset.hot_calendar.id, limit=40))
+    world = replace(world, ics=tuple((path.stem, path.read_bytes()) for path in paths))
+    with serving(container.web_app()) as base, httpx.Client(base_url=base) as client:
+        factory = caldav_sync_after_changes(world, Target("almanac", base))
+        call = factory(0, 0)
+        assert call is not None
+        response = client.request(call.method, call.path, headers=dict(call.headers), content=call.content)
+    assert response.status_code == 207, response.text
+    hrefs = etree.fromstring(response.content).xpath("//*[local-name()='response']/*[local-name()='href']/text()")
+    assert sorted(hrefs) == sorted(f"{call.path}{uid}.ics" for uid, _ in world.ics[:SYNC_CHANGES])
