@@ -236,6 +236,11 @@ def test_sql_filters_agree_with_the_filter_definition(container: Container, make
         EventFilter(summary_contains="sync"),
         EventFilter(summary_contains="%"),
         EventFilter(summary_contains="_a"),
+        # Three characters and more read the trigram index's candidates, where % and _ are wildcards.
+        EventFilter(summary_contains="100%"),
+        EventFilter(summary_contains="plan_a"),
+        EventFilter(summary_contains="ÉTÉ"),
+        EventFilter(summary_contains="週次 "),
         EventFilter(description_contains="été"),
         EventFilter(description_contains="週"),
         EventFilter(summary_contains="review", period_start=T0 + timedelta(days=2)),

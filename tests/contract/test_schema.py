@@ -8,6 +8,7 @@ from sqlalchemy import create_engine
 
 from almanac.storage.migrate import current_revision, head_revision
 from almanac.storage.tables import Base
+from almanac.storage.text_search import compared_with_tables
 
 
 def test_migrated_schema_matches_the_tables(database_url: str) -> None:
@@ -15,7 +16,9 @@ def test_migrated_schema_matches_the_tables(database_url: str) -> None:
     try:
         assert current_revision(engine) == head_revision()
         with engine.connect() as connection:
-            differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+            differences = compare_metadata(
+                MigrationContext.configure(connection, opts={"include_name": compared_with_tables}), Base.metadata
+            )
     finally:
         engine.dispose()
     assert differences == []

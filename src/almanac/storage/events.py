@@ -9,7 +9,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_, bindparam, exists, func, insert, or_, select
-from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy.orm import Session
 
 from almanac.domain.events import Event, Participant, Reminder, ReminderChannel, span_of
 from almanac.domain.queries import EventFilter, EventOrder, EventSortKey, Page, PageRequest
@@ -24,6 +24,7 @@ from almanac.storage import event_queries
 from almanac.storage.calendars import viewable_calendar_condition
 from almanac.storage.event_rows import event_of, events_of_rows, load_events, recurrence_id_of, select_events
 from almanac.storage.tables import Base, CalendarRow, EventParticipantRow, EventReminderRow, EventRow, UserRow
+from almanac.storage.text_search import TrigramTable, contains
 
 #: Values bound in one IN (...) list: far below SQLite's limit of bound parameters per statement.
 _IN_CHUNK = 500
@@ -153,14 +154,11 @@ def _reminder(columns: dict[str, Any]) -> Reminder:
     )
 
 
-def _contains(column: QueryableAttribute[str] | QueryableAttribute[str | None], text: str) -> ColumnElement[bool]:
-    """Case-insensitive substring match on a case-folded column, with LIKE wildcards taken literally."""
-    escaped = text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return column.like(f"%{escaped}%", escape="\\")
+def filter_conditions(event_filter: EventFilter, *, trigram_table: bool = False) -> list[ColumnElement[bool]]:
+    """The SQL form of ``EventFilter`` — the period predicate is defined there and only implemented here.
 
-
-def filter_conditions(event_filter: EventFilter) -> list[ColumnElement[bool]]:
-    """The SQL form of ``EventFilter`` — the period predicate is defined there and only implemented here."""
+    ``trigram_table``: text filters may read their candidates from SQLite's trigram table (storage.text_search).
+    """
     conditions: list[ColumnElement[bool]] = []
     if event_filter.period_start is not None:
         conditions.append(EventRow.starts_at >= event_filter.period_start)
@@ -184,9 +182,11 @@ def filter_conditions(event_filter: EventFilter) -> list[ColumnElement[bool]]:
             taking_part = taking_part.where(EventParticipantRow.event_starts_at <= event_filter.period_end)
         conditions.append(EventRow.id.in_(taking_part))
     if event_filter.summary_contains:
-        conditions.append(_contains(EventRow.summary_folded, event_filter.summary_contains))
+        conditions.append(contains(EventRow.summary_folded, event_filter.summary_contains, trigram_table=trigram_table))
     if event_filter.description_contains:
-        conditions.append(_contains(EventRow.description_folded, event_filter.description_contains))
+        conditions.append(
+            contains(EventRow.description_folded, event_filter.description_contains, trigram_table=trigram_table)
+        )
     return conditions
 
 
@@ -294,9 +294,18 @@ def _masters_with_uid_in(uids: Sequence[str]) -> ColumnElement[bool]:
 
 
 class SqlEventRepository:
-    def __init__(self, session: Session, recurrence_limits: RecurrenceLimits | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        recurrence_limits: RecurrenceLimits | None = None,
+        trigram_table: TrigramTable | None = None,
+    ) -> None:
         self._session = session
         self._limits = recurrence_limits or RecurrenceLimits()
+        self._trigram_table = trigram_table or TrigramTable()
+
+    def _filter_conditions(self, event_filter: EventFilter) -> list[ColumnElement[bool]]:
+        return filter_conditions(event_filter, trigram_table=self._trigram_table.present(self._session))
 
     def add(self, event: Event) -> Event:
         row = EventRow()
@@ -364,7 +373,7 @@ class SqlEventRepository:
     def list_visible(
         self, principal: Principal, event_filter: EventFilter, order: EventOrder, page: PageRequest
     ) -> Page[Event]:
-        conditions = filter_conditions(event_filter)
+        conditions = self._filter_conditions(event_filter)
         if not principal.is_admin:
             conditions.append(visible_condition(principal))
         where = and_(*conditions) if conditions else None
@@ -422,7 +431,7 @@ class SqlEventRepository:
         if category_key is not None:
             conditions.append(EventRow.category_key == category_key)
         if event_filter is not None:
-            conditions.extend(filter_conditions(replace(event_filter, period_start=None, period_end=None)))
+            conditions.extend(self._filter_conditions(replace(event_filter, period_start=None, period_end=None)))
         query = select_events().where(*conditions).order_by(EventRow.starts_at, EventRow.id).limit(limit)
         return load_events(self._session, query, _reaching_window_params(window_start, window_end))
 

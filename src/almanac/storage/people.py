@@ -36,6 +36,7 @@ from almanac.storage.tables import (
     MembershipRow,
     UserRow,
 )
+from almanac.storage.text_search import escape_like
 
 
 def _is_personal() -> ColumnElement[bool]:
@@ -80,8 +81,7 @@ def related_condition(principal: Principal) -> ColumnElement[bool]:
 
 
 def _contains(text: str) -> ColumnElement[bool]:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return UserRow.search_folded.like(f"%{escaped}%", escape="\\")
+    return UserRow.search_folded.like(f"%{escape_like(text)}%", escape="\\")
 
 
 class SqlPeopleRepository:

@@ -30,6 +30,7 @@ from almanac.storage.journals import SqlJournalRepository
 from almanac.storage.people import SqlPeopleRepository
 from almanac.storage.secrets import SqlSecretRepository
 from almanac.storage.tasks import SqlTaskRepository
+from almanac.storage.text_search import TrigramTable
 from almanac.storage.webhooks import SqlWebhookRepository
 
 #: Retry-After of a request refused because the store stayed busy: a pool waits its whole timeout (30 s by
@@ -59,10 +60,16 @@ class SqlUnitOfWork:
     idempotency: SqlIdempotencyRepository
 
     def __init__(
-        self, session_factory: sessionmaker[Session], recurrence_limits: RecurrenceLimits, *, read_only: bool = False
+        self,
+        session_factory: sessionmaker[Session],
+        recurrence_limits: RecurrenceLimits,
+        *,
+        read_only: bool = False,
+        trigram_table: TrigramTable | None = None,
     ) -> None:
         self._session_factory = session_factory
         self._recurrence_limits = recurrence_limits
+        self._trigram_table = trigram_table or TrigramTable()
         self._read_only = read_only
         self._session: Session | None = None
 
@@ -82,7 +89,7 @@ class SqlUnitOfWork:
         self.users = SqlUserRepository(session)
         self.groups = SqlGroupRepository(session)
         self.calendars = SqlCalendarRepository(session)
-        self.events = SqlEventRepository(session, self._recurrence_limits)
+        self.events = SqlEventRepository(session, self._recurrence_limits, self._trigram_table)
         self.tokens = SqlTokenRepository(session)
         self.changes = SqlChangeLogRepository(session)
         self.signin_attempts = SqlSigninAttemptRepository(session)
@@ -131,8 +138,12 @@ class SqlUnitOfWorkFactory:
         reader = engine.execution_options(**{READ_ONLY_OPTION: True})
         self._read_sessions = sessionmaker(bind=reader, expire_on_commit=False, autoflush=True)
         self._recurrence_limits = recurrence_limits or RecurrenceLimits()
+        # One per store: whether SQLite's trigram table exists is asked once, by the first search.
+        self._trigram_table = TrigramTable()
 
     def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
         if read_only:
-            return SqlUnitOfWork(self._read_sessions, self._recurrence_limits, read_only=True)
-        return SqlUnitOfWork(self._sessions, self._recurrence_limits)
+            return SqlUnitOfWork(
+                self._read_sessions, self._recurrence_limits, read_only=True, trigram_table=self._trigram_table
+            )
+        return SqlUnitOfWork(self._sessions, self._recurrence_limits, trigram_table=self._trigram_table)
