@@ -53,6 +53,9 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         help="a SQLite store an earlier run made with the same --size and seed (a copy of a 1M run's, say): "
         "used as it is, not generated again",
     )
+    parser.add_argument(
+        "--database-url", help="a PostgreSQL (or other) URL to generate the store in instead; it is EMPTIED first"
+    )
     parser.add_argument("--only", action="append", default=[], metavar="KEY", help="scenarios (default: 4 lists)")
     parser.add_argument("--requests", type=int, default=100, help="measured requests per scenario")
     parser.add_argument("--profile", action="store_true", help="print the top functions of a cProfile run")
@@ -79,6 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.existing_store:
             url = f"sqlite:///{args.existing_store.resolve()}"
             engine, world, _ = reuse_store(url, dataset)
+        elif args.database_url:
+            url = args.database_url
+            engine, world, _ = prepare_store(url, dataset)
         else:
             store = args.store or Path(scratch) / "bench.db"
             url = f"sqlite:///{store}"

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, text
+import pytest
+from sqlalchemy import Connection, Select, select, text
+from sqlalchemy.orm import Session
 
 from almanac.bootstrap import Container
 from almanac.domain.events import Event
 from almanac.domain.queries import EventFilter, EventOrder, EventSortKey, PageRequest
 from almanac.domain.users import Principal
 from almanac.services.auth import principal_of
-from almanac.storage.events import filter_conditions
 from almanac.storage.tables import EventRow
-from almanac.storage.text_search import TRIGRAM_INDEXES, TRIGRAM_TABLE
+from almanac.storage.text_search import TRIGRAM_INDEXES, TRIGRAM_TABLE, TrigramTable
 from tests.conftest import MakeAccount
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
@@ -34,30 +36,36 @@ def _alice(container: Container, make_account: MakeAccount) -> tuple[Principal, 
         return principal_of(uow, user), calendar.id
 
 
+def _event(calendar_id: int, author_id: int, summary: str, hour: int) -> Event:
+    return Event(
+        calendar_id=calendar_id,
+        author_id=author_id,
+        summary=summary,
+        description=f"About {summary.lower()}",
+        starts_at=T0 + timedelta(hours=hour),
+        ends_at=T0 + timedelta(hours=hour + 1),
+        created_at=T0,
+        updated_at=T0,
+    )
+
+
 def _found(container: Container, principal: Principal, event_filter: EventFilter) -> list[str]:
     with container.services.uow() as uow:
         page = uow.events.list_visible(principal, event_filter, EventOrder(EventSortKey.ID), PageRequest(0, 100))
     return [e.summary for e in page.items]
 
 
-def test_searches_follow_bulk_inserts_updates_and_deletes(container: Container, make_account: MakeAccount) -> None:
+@pytest.mark.parametrize("candidate_limit", [TrigramTable.CANDIDATE_LIMIT, 0], ids=["trigram-table", "planner"])
+def test_searches_follow_bulk_inserts_updates_and_deletes(
+    container: Container, make_account: MakeAccount, monkeypatch: pytest.MonkeyPatch, candidate_limit: int
+) -> None:
+    """The same answers whether a search reads the trigram table's candidates or not."""
+    monkeypatch.setattr(TrigramTable, "CANDIDATE_LIMIT", candidate_limit)
     principal, calendar_id = _alice(container, make_account)
     summaries = ["Quarterly retro", "Budget review", "RETROSPECTIVE", "Lunch", "Kaizen 改善会議"]
     with container.services.uow() as uow:
         stored = uow.events.add_many(
-            [
-                Event(
-                    calendar_id=calendar_id,
-                    author_id=principal.user_id,
-                    summary=summary,
-                    description=f"About {summary.lower()}",
-                    starts_at=T0 + timedelta(hours=i),
-                    ends_at=T0 + timedelta(hours=i + 1),
-                    created_at=T0,
-                    updated_at=T0,
-                )
-                for i, summary in enumerate(summaries)
-            ]
+            [_event(calendar_id, principal.user_id, summary, i) for i, summary in enumerate(summaries)]
         )
         uow.commit()
     by_name = {e.summary: e for e in stored}
@@ -78,20 +86,37 @@ def test_searches_follow_bulk_inserts_updates_and_deletes(container: Container, 
     assert _found(container, principal, EventFilter(description_contains="retrospective")) == []
 
 
-def test_a_search_reads_the_trigram_index(container: Container) -> None:
+def _plan(connection: Connection, query: Select[Any]) -> str:
+    compiled = query.compile(connection, compile_kwargs={"literal_binds": True})
+    if connection.dialect.name == "sqlite":
+        return " ".join(str(row[-1]) for row in connection.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
+    return " ".join(str(row[0]) for row in connection.execute(text(f"EXPLAIN {compiled}")))
+
+
+def test_a_rare_word_is_searched_in_the_trigram_index(container: Container) -> None:
     """What the plan reads: SQLite's FTS5 table (the query names it), PostgreSQL's GIN index (the planner's
     choice; sequential scans are turned off so a few rows do not make a scan cheaper)."""
-    condition = filter_conditions(EventFilter(summary_contains="Retro"), trigram_table=True)
-    query = select(EventRow.id).where(*condition)
-    with container.engine.connect() as connection:
+    with Session(container.engine) as session:
+        match = TrigramTable().contains(session, EventRow.summary_folded, "Retro")
+        connection = session.connection()
         if connection.dialect.name == "sqlite":
-            compiled = query.compile(connection, compile_kwargs={"literal_binds": True})
-            plan = " ".join(str(row[-1]) for row in connection.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
-            assert f"SCAN {TRIGRAM_TABLE} VIRTUAL TABLE INDEX" in plan, plan
+            assert f"SCAN {TRIGRAM_TABLE} VIRTUAL TABLE INDEX" in _plan(connection, select(EventRow.id).where(match))
         else:
-            # The plain LIKE (with ESCAPE) on the column, as PostgreSQL runs it without the FTS table.
-            plain = select(EventRow.id).where(*filter_conditions(EventFilter(summary_contains="Retro")))
             connection.execute(text("SET enable_seqscan = off"))
-            compiled = plain.compile(connection, compile_kwargs={"literal_binds": True})
-            plan = " ".join(str(row[0]) for row in connection.execute(text(f"EXPLAIN {compiled}")))
+            plan = _plan(connection, select(EventRow.id).where(match))
             assert TRIGRAM_INDEXES["summary_folded"] in plan, plan
+
+
+def test_a_common_word_is_left_to_the_planner(
+    container: Container, make_account: MakeAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More candidates than CANDIDATE_LIMIT: the exact LIKE alone (the trigram table is not named)."""
+    principal, calendar_id = _alice(container, make_account)
+    with container.services.uow() as uow:
+        uow.events.add_many([_event(calendar_id, principal.user_id, f"Retro {i}", i) for i in range(3)])
+        uow.commit()
+    monkeypatch.setattr(TrigramTable, "CANDIDATE_LIMIT", 2)
+    with Session(container.engine) as session:
+        match = TrigramTable().contains(session, EventRow.summary_folded, "retro")
+        assert TRIGRAM_TABLE not in _plan(session.connection(), select(EventRow.id).where(match))
+        assert len(session.execute(select(EventRow.id).where(match)).all()) == 3

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_, bindparam, exists, func, insert, or_, select
@@ -24,7 +24,7 @@ from almanac.storage import event_queries
 from almanac.storage.calendars import viewable_calendar_condition
 from almanac.storage.event_rows import event_of, events_of_rows, load_events, recurrence_id_of, select_events
 from almanac.storage.tables import Base, CalendarRow, EventParticipantRow, EventReminderRow, EventRow, UserRow
-from almanac.storage.text_search import TrigramTable, contains
+from almanac.storage.text_search import TextColumn, TrigramTable, contains
 
 #: Values bound in one IN (...) list: far below SQLite's limit of bound parameters per statement.
 _IN_CHUNK = 500
@@ -154,11 +154,12 @@ def _reminder(columns: dict[str, Any]) -> Reminder:
     )
 
 
-def filter_conditions(event_filter: EventFilter, *, trigram_table: bool = False) -> list[ColumnElement[bool]]:
-    """The SQL form of ``EventFilter`` — the period predicate is defined there and only implemented here.
+#: How a text filter is matched: ``text_search.contains``, or a store's own way (``TrigramTable.contains``).
+TextMatch = Callable[[TextColumn, str], ColumnElement[bool]]
 
-    ``trigram_table``: text filters may read their candidates from SQLite's trigram table (storage.text_search).
-    """
+
+def filter_conditions(event_filter: EventFilter, text_match: TextMatch = contains) -> list[ColumnElement[bool]]:
+    """The SQL form of ``EventFilter`` — the period predicate is defined there and only implemented here."""
     conditions: list[ColumnElement[bool]] = []
     if event_filter.period_start is not None:
         conditions.append(EventRow.starts_at >= event_filter.period_start)
@@ -182,11 +183,9 @@ def filter_conditions(event_filter: EventFilter, *, trigram_table: bool = False)
             taking_part = taking_part.where(EventParticipantRow.event_starts_at <= event_filter.period_end)
         conditions.append(EventRow.id.in_(taking_part))
     if event_filter.summary_contains:
-        conditions.append(contains(EventRow.summary_folded, event_filter.summary_contains, trigram_table=trigram_table))
+        conditions.append(text_match(EventRow.summary_folded, event_filter.summary_contains))
     if event_filter.description_contains:
-        conditions.append(
-            contains(EventRow.description_folded, event_filter.description_contains, trigram_table=trigram_table)
-        )
+        conditions.append(text_match(EventRow.description_folded, event_filter.description_contains))
     return conditions
 
 
@@ -305,7 +304,7 @@ class SqlEventRepository:
         self._trigram_table = trigram_table or TrigramTable()
 
     def _filter_conditions(self, event_filter: EventFilter) -> list[ColumnElement[bool]]:
-        return filter_conditions(event_filter, trigram_table=self._trigram_table.present(self._session))
+        return filter_conditions(event_filter, partial(self._trigram_table.contains, self._session))
 
     def add(self, event: Event) -> Event:
         row = EventRow()
