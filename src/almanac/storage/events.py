@@ -296,12 +296,13 @@ class SqlEventRepository:
     def __init__(
         self,
         session: Session,
-        recurrence_limits: RecurrenceLimits | None = None,
-        trigram_table: TrigramTable | None = None,
+        recurrence_limits: RecurrenceLimits,
+        trigram_table: TrigramTable,
     ) -> None:
         self._session = session
-        self._limits = recurrence_limits or RecurrenceLimits()
-        self._trigram_table = trigram_table or TrigramTable()
+        self._limits = recurrence_limits
+        # Shared by the unit-of-work factory: whether the table exists is asked once per store, not per search.
+        self._trigram_table = trigram_table
 
     def _filter_conditions(self, event_filter: EventFilter) -> list[ColumnElement[bool]]:
         return filter_conditions(event_filter, partial(self._trigram_table.contains, self._session))

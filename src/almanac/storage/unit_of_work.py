@@ -64,12 +64,12 @@ class SqlUnitOfWork:
         session_factory: sessionmaker[Session],
         recurrence_limits: RecurrenceLimits,
         *,
+        trigram_table: TrigramTable,
         read_only: bool = False,
-        trigram_table: TrigramTable | None = None,
     ) -> None:
         self._session_factory = session_factory
         self._recurrence_limits = recurrence_limits
-        self._trigram_table = trigram_table or TrigramTable()
+        self._trigram_table = trigram_table
         self._read_only = read_only
         self._session: Session | None = None
 
