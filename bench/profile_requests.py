@@ -5,7 +5,8 @@
 sends each scenario's calls straight to the ASGI app (no socket, no server).
 Per scenario it prints the SQL statements per request (counted by a
 ``before_cursor_execute`` hook on the app's engine), the in-process wall and CPU time per
-request, and with ``--profile`` the top functions of a cProfile run.
+request, with ``--profile`` the top functions of a cProfile run, and with ``--memory``
+the peak of Python memory one request allocates (``tracemalloc``) and its answer's size.
 
 Why the thread pool is bypassed: FastAPI runs synchronous routes and
 dependencies in worker threads, which cProfile (a per-thread hook) does not see.
@@ -22,6 +23,7 @@ import io
 import pstats
 import tempfile
 import time
+import tracemalloc
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -60,18 +62,42 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=100, help="measured requests per scenario")
     parser.add_argument("--profile", action="store_true", help="print the top functions of a cProfile run")
     parser.add_argument("--statements", action="store_true", help="print the SQL of one request per scenario")
+    parser.add_argument(
+        "--memory", action="store_true", help="print the peak Python memory one request allocates, and its size"
+    )
     parser.add_argument("--top", type=int, default=30, help="functions to print with --profile")
     parser.add_argument("--sort", default="cumulative", help="pstats sort key with --profile (tottime, ...)")
     return parser.parse_args(argv)
 
 
-async def _drive(app: Any, calls: list[Any]) -> None:
+async def _drive(app: Any, calls: list[Any]) -> int:
+    """Send the calls; the size of the last answer's body."""
     transport = httpx.ASGITransport(app=app)
+    size = 0
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
         for call in calls:
             answer = await client.request(call.method, call.path, headers=dict(call.headers), content=call.content)
             if answer.status_code not in call.ok:
                 raise SystemExit(f"{call.method} {call.path} answered {answer.status_code}: {answer.text[:300]}")
+            size = len(answer.content)
+    return size
+
+
+def _memory_of(app: Any, call: Any) -> tuple[int, int]:
+    """The peak of Python memory one call allocates, and its answer's size (both in bytes).
+
+    ``tracemalloc`` sees what Python allocates, not what C libraries take from malloc themselves (lxml's
+    trees): for a DAV answer, add about the answer's size again for its tree.
+    """
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base, _ = tracemalloc.get_traced_memory()
+        size = asyncio.run(_drive(app, [call]))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak - base, size
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -131,6 +157,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{key}: {measured} requests, {statements[0] / measured:.1f} SQL statements each, "
                 f"{elapsed / measured * 1000:.2f} ms wall and {cpu / measured * 1000:.2f} ms CPU each in-process"
             )
+            if args.memory:
+                peak, size = _memory_of(app, calls[10])
+                mib = 2**20
+                print(f"{key}: one request allocates {peak / mib:.1f} MiB at its peak; its answer {size / mib:.2f} MiB")
             if args.profile:
                 # CPU time, not wall time: on a shared machine other jobs' turns would land in whatever ran.
                 profiler = cProfile.Profile(time.process_time)
