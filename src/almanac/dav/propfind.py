@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from itertools import chain
+from typing import Final
 
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
 from almanac.dav.context import DavRequest
 from almanac.dav.errors import DavError
 from almanac.dav.loading import load_resource, member_resources
 from almanac.dav.resources import Resource
-from almanac.dav.xml import DAV, Element, child, element, href, parse_body, serialize, tag
+from almanac.dav.xml import DAV, Element, child, element, href, parse_body, serialize_in_pieces, tag
 
 
 class PropertyRequest:
@@ -70,9 +72,25 @@ def resource_response(resource: Resource, wanted: PropertyRequest) -> Element:
     return response
 
 
-def multistatus(responses: list[Element], *extra: Element) -> Response:
-    root = element(tag(DAV, "multistatus"), *responses, *extra)
-    return Response(serialize(root), status_code=207, media_type="application/xml; charset=utf-8")
+#: About how many bytes of a multistatus are built before they are sent.
+MULTISTATUS_PIECE_SIZE: Final = 64 * 1024
+
+_MULTISTATUS_TYPE: Final = "application/xml; charset=utf-8"
+
+
+def multistatus(responses: Iterable[Element], *extra: Element) -> Response:
+    """207 Multi-Status with ``responses`` (built as they are sent when lazy) and then ``extra``.
+
+    An answer that fits in one piece goes as one body with its length. A larger one (a calendar-query of a
+    busy week, a first sync) is streamed piece by piece, so the server never holds its whole tree or text;
+    its first two pieces are built here, so a failure that early is still answered as an error.
+    """
+    pieces = serialize_in_pieces(tag(DAV, "multistatus"), chain(responses, extra), piece_size=MULTISTATUS_PIECE_SIZE)
+    first = next(pieces)
+    second = next(pieces, None)
+    if second is None:
+        return Response(first, status_code=207, media_type=_MULTISTATUS_TYPE)
+    return StreamingResponse(chain((first, second), pieces), status_code=207, media_type=_MULTISTATUS_TYPE)
 
 
 def propfind(request: DavRequest) -> Response:
@@ -85,4 +103,4 @@ def propfind(request: DavRequest) -> Response:
     resources = [resource]
     if depth == 1 and resource.is_collection:
         resources += member_resources(request, resource)
-    return multistatus([resource_response(r, wanted) for r in resources])
+    return multistatus(resource_response(r, wanted) for r in resources)

@@ -182,7 +182,7 @@ def calendar_query(request: DavRequest, body: Element) -> Response:
     wanted = PropertyRequest.from_parent(body)
     shape = DataRequest.of(child(body, tag(DAV, "prop")))
     root = parse_filter(child(body, tag(CALDAV, "filter")))
-    responses: list[Element] = []
+    selected: list[StoredObject] = []
     kinds = wanted_components(root)
     if not kinds:
         _calendar(request)  # nothing to read, but an unreadable calendar still answers 404
@@ -190,10 +190,9 @@ def calendar_query(request: DavRequest, body: Element) -> Response:
         objects, known = _candidates(request, key, root, kinds, shape)
         shaping = _shaping(request, key, shape, known=known)
         check = needs_components(root)
-        for stored in objects:
-            if not check or matches(root, stored.data):
-                responses.append(_object_response(request, key, _shaped(stored, shaping), wanted))
-    return multistatus(responses)
+        # Matched and shaped before the answer starts (either may refuse); their responses are built as sent.
+        selected = [_shaped(stored, shaping) for stored in objects if not check or matches(root, stored.data)]
+    return multistatus(_object_response(request, key, stored, wanted) for stored in selected)
 
 
 def _candidates(
@@ -237,16 +236,17 @@ def calendar_multiget(request: DavRequest, body: Element) -> Response:
         asked.append((text, target.name if named else None))
     found = stored_objects_named(request, key, [name for _, name in asked if name is not None])
     shaping = _shaping(request, key, shape) if found else _Shaping()
-    responses: list[Element] = []
-    for text, name in asked:
-        stored = found.get(name) if name is not None else None
-        if stored is None:
-            responses.append(
-                element(tag(DAV, "response"), href(text), element(tag(DAV, "status"), text=status_line(404)))
-            )
-            continue
-        responses.append(_object_response(request, key, _shaped(stored, shaping), wanted))
-    return multistatus(responses)
+    shaped = {name: _shaped(stored, shaping) for name, stored in found.items()}
+    return multistatus(_named_response(request, key, text, shaped.get(name or ""), wanted) for text, name in asked)
+
+
+def _named_response(
+    request: DavRequest, key: str, text: str, stored: StoredObject | None, wanted: PropertyRequest
+) -> Element:
+    """The response for one href a client named: the object's, or 404 when it names none."""
+    if stored is None:
+        return element(tag(DAV, "response"), href(text), element(tag(DAV, "status"), text=status_line(404)))
+    return _object_response(request, key, stored, wanted)
 
 
 def sync_collection(request: DavRequest, body: Element) -> Response:
@@ -256,7 +256,8 @@ def sync_collection(request: DavRequest, body: Element) -> Response:
     wanted = PropertyRequest.from_parent(body)
     ctx, principal = request.services, request.principal
     position = asked.position
-    responses: list[Element] = []
+    # Each name listed, with its object (None for one gone: a 404 response).
+    listed: list[tuple[str, StoredObject | None]]
     if position is None or position.after is not None:
         # An initial sync (or a later page of one): the objects by name, and the revision read before the first
         # page (a change made meanwhile is sent again next time, never lost).
@@ -272,26 +273,22 @@ def sync_collection(request: DavRequest, body: Element) -> Response:
             after=None if position is None else position.after,
             limit=asked.limit,
         )
-        responses.extend(_object_response(request, key, stored, wanted) for stored in page.objects)
+        listed = [(stored.name, stored) for stored in page.objects]
         truncated = page.truncated
         reached = SyncPosition(revision, page.objects[-1].name if truncated else None)
     else:
         delta = changes_since(ctx, principal=principal, calendar_key=key, revision=position.revision, limit=asked.limit)
         present = stored_objects_named(request, key, [c.name for c in delta.changes if not c.is_deletion])
-        for change in delta.changes:
-            object_href = paths.object_href(principal.username, key, change.name)
-            stored_or_none = None if change.is_deletion else present.get(change.name)
-            if stored_or_none is None:
-                responses.append(
-                    element(tag(DAV, "response"), href(object_href), element(tag(DAV, "status"), text=status_line(404)))
-                )
-            else:
-                responses.append(_object_response(request, key, stored_or_none, wanted))
+        listed = [(c.name, None if c.is_deletion else present.get(c.name)) for c in delta.changes]
         truncated = delta.truncated
         reached = SyncPosition(delta.revision)
-    if truncated:
-        responses.append(truncation_mark(paths.calendar_href(principal.username, key)))
-    return multistatus(responses, element(tag(DAV, "sync-token"), text=sync_token(key, reached)))
+    tail = [truncation_mark(paths.calendar_href(principal.username, key))] if truncated else []
+    tail.append(element(tag(DAV, "sync-token"), text=sync_token(key, reached)))
+    responses = (
+        _named_response(request, key, paths.object_href(principal.username, key, name), stored, wanted)
+        for name, stored in listed
+    )
+    return multistatus(responses, *tail)
 
 
 _FBTYPES: Final = {Availability.BUSY: "BUSY", Availability.OUTSIDE: "BUSY-UNAVAILABLE"}

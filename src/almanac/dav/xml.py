@@ -8,6 +8,7 @@ billion-laughs and external-entity documents are rejected before anything reads 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Final
 
 from lxml import etree
@@ -80,6 +81,36 @@ def href(path: str) -> Element:
 
 def serialize(root: Element) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+
+
+def serialize_in_pieces(name: str, members: Iterable[Element], *, piece_size: int) -> Iterator[bytes]:
+    """The document ``serialize(element(name, *members))``, byte for byte, in pieces of about ``piece_size``
+    bytes, each member built (when ``members`` is lazy) and serialized only when the pieces reach it.
+
+    So a large answer never exists whole, neither as a tree nor as text. Each member is serialized under an
+    empty root of the same name and namespaces, whose own tags are cut off: inside it, as inside the whole
+    document, the member needs no namespace declaration of its own.
+    """
+    holder = element(name, text="")
+    empty = etree.tostring(holder, encoding="utf-8")
+    start = empty[: empty.index(b">") + 1]
+    end = empty[len(start) :]
+    declared = etree.tostring(holder, xml_declaration=True, encoding="utf-8")
+    piece = bytearray(declared[: -len(end)])
+    member = None
+    for member in members:
+        holder.append(member)
+        text = etree.tostring(holder, encoding="utf-8")
+        holder.remove(member)
+        piece += text[len(start) : -len(end)]
+        if len(piece) >= piece_size:
+            yield bytes(piece)
+            piece.clear()
+    if member is None:
+        yield serialize(element(name))  # an empty root closes itself: <d:multistatus .../>
+        return
+    piece += end
+    yield bytes(piece)
 
 
 def children(parent: Element | None, name: str) -> list[Element]:
