@@ -11,6 +11,11 @@ _HEAD = '<?xml version="1.0" encoding="utf-8"?>\n'
 _NS = 'xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"'
 
 
+def object_name(uid: str) -> str:
+    """The resource name every system stores a hot-calendar event under (its UID, as clients name objects)."""
+    return f"{uid}.ics"
+
+
 def _utc(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 

@@ -13,7 +13,6 @@ is not installed (the ``bench`` extra was not) is reported as such, not as a fai
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import httpx
 
+from bench import peer_storage
 from bench.ports import LOOPBACK
 from bench.servers import ServerProcess
 
@@ -32,12 +32,15 @@ class PeerSpec:
     #: The command line, given the executable's path, a port and a fresh storage directory.
     command: Callable[[str, int, Path], list[str]]
     collection: str
-    #: Writes the objects (name, iCalendar bytes) the collection lacks into the stopped peer's storage root;
-    #: how many it wrote.
+    #: Writes the hot calendar's objects (UID, iCalendar bytes) the collection lacks into the stopped peer's
+    #: storage root; how many it wrote (see bench/peer_storage.py).
     store_objects: Callable[[Path, Sequence[tuple[str, bytes]]], int]
     headers: dict[str, str] = field(default_factory=dict)
     #: Run once after start: create the collection where the CLI does not.
     prepare: Callable[[httpx.Client, PeerSpec], None] | None = None
+
+
+PREPARE_TIMEOUT_SECONDS = 900.0
 
 
 def _mkcalendar(client: httpx.Client, spec: PeerSpec) -> None:
@@ -46,35 +49,6 @@ def _mkcalendar(client: httpx.Client, spec: PeerSpec) -> None:
     response = client.request("MKCALENDAR", spec.collection, headers=spec.headers)
     if response.status_code not in (201, 405):  # 405: it exists already
         raise RuntimeError(f"{spec.name}: MKCALENDAR {spec.collection} answered {response.status_code}")
-
-
-def _write_missing(folder: Path, objects: Sequence[tuple[str, bytes]]) -> list[str]:
-    """Write the objects with no file in ``folder`` yet; their names."""
-    written = []
-    for name, data in objects:
-        path = folder / name
-        if not path.exists():
-            path.write_bytes(data)
-            written.append(name)
-    return written
-
-
-def _radicale_store(root: Path, objects: Sequence[tuple[str, bytes]]) -> int:
-    # Radicale's filesystem storage: a collection is a folder, each object a file named as its href's last part.
-    return len(_write_missing(root / "collection-root" / "bench" / "calendar", objects))
-
-
-def _xandikos_store(root: Path, objects: Sequence[tuple[str, bytes]]) -> int:
-    # Xandikos keeps a collection as a git repository and lists its objects from the git index: the files go
-    # into the work tree, then into the index and one commit, as its own PUT does one object at a time.
-    repository = root / "user" / "calendars" / "calendar"
-    written = _write_missing(repository, objects)
-    if written:
-        git = ["git", "-C", str(repository), "-c", "user.name=bench", "-c", "user.email=bench@127.0.0.1"]
-        names = "".join(f"{name}\0" for name in written).encode()
-        subprocess.run([*git, "add", "--pathspec-from-file=-", "--pathspec-file-nul"], input=names, check=True)
-        subprocess.run([*git, "commit", "--quiet", "-m", f"bench: {len(written)} objects"], check=True)
-    return len(written)
 
 
 PEERS: tuple[PeerSpec, ...] = (
@@ -99,7 +73,7 @@ PEERS: tuple[PeerSpec, ...] = (
             "64",
         ],
         collection="/bench/calendar/",
-        store_objects=_radicale_store,
+        store_objects=peer_storage.radicale,
         # auth none accepts any user; the user names the owner of /bench/ (rights: owner_only).
         headers={"Authorization": "Basic YmVuY2g6YmVuY2g="},
         prepare=_mkcalendar,
@@ -110,7 +84,7 @@ PEERS: tuple[PeerSpec, ...] = (
         # --defaults creates /user/calendars/calendar/ (xandikos serves one user, without authentication).
         command=lambda exe, port, root: [exe, "serve", "-d", str(root), "--defaults", "-l", LOOPBACK, "-p", str(port)],
         collection="/user/calendars/calendar/",
-        store_objects=_xandikos_store,
+        store_objects=peer_storage.xandikos,
     ),
 )
 
@@ -135,6 +109,7 @@ def start_peer(spec: PeerSpec, executable: str, port: int, workdir: Path) -> Ser
     )
     server.start()
     if spec.prepare is not None:
-        with httpx.Client(base_url=server.base_url, timeout=30.0, trust_env=False) as client:
+        # Long: the first request after objects were written into its storage makes Radicale read them all.
+        with httpx.Client(base_url=server.base_url, timeout=PREPARE_TIMEOUT_SECONDS, trust_env=False) as client:
             spec.prepare(client, spec)
     return server

@@ -242,7 +242,7 @@ def caldav_put(world: World, target: Target) -> CallFactory:
         if n >= len(world.ics):
             return None
         uid, body = world.ics[n]
-        return Call("PUT", f"{collection}{uid}.ics", headers, body, ok=(201, 204))
+        return Call("PUT", collection + caldav.object_name(uid), headers, body, ok=(201, 204))
 
     return call
 
@@ -262,7 +262,7 @@ def caldav_multiget_50(world: World, target: Target) -> CallFactory:
     collection, auth = _collection(world, target)
     uids = [uid for uid, _ in world.ics] or ["missing"]
     batches = [
-        caldav.calendar_multiget([f"{collection}{uid}.ics" for uid in uids[i : i + 50]])
+        caldav.calendar_multiget([collection + caldav.object_name(uid) for uid in uids[i : i + 50]])
         for i in range(0, max(1, len(uids) - 49), 50)
     ][:8]
     headers = {**auth, **caldav.REPORT_HEADERS}
@@ -304,7 +304,7 @@ def caldav_sync_after_changes(world: World, target: Target) -> CallFactory:
         put_headers = {**auth, "Content-Type": "text/calendar; charset=utf-8"}
         for uid, body in changed:
             rewritten = body.replace(b"SUMMARY:", b"SUMMARY:Changed ", 1)
-            client.put(f"{collection}{uid}.ics", headers=put_headers, content=rewritten).raise_for_status()
+            client.put(collection + caldav.object_name(uid), headers=put_headers, content=rewritten).raise_for_status()
     body = caldav.sync_collection(token)
     return lambda worker, n: Call("REPORT", collection, headers, body, ok=caldav.MULTISTATUS)
 
