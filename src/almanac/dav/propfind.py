@@ -82,8 +82,8 @@ def multistatus(responses: Iterable[Element], *extra: Element) -> Response:
     """207 Multi-Status with ``responses`` (built as they are sent when lazy) and then ``extra``.
 
     An answer that fits in one piece goes as one body with its length. A larger one (a calendar-query of a
-    busy week, a first sync) is streamed piece by piece, so the server never holds its whole tree or text;
-    its first two pieces are built here, so a failure that early is still answered as an error.
+    busy week, a first sync) is streamed piece by piece, so the server never holds its whole tree or text.
+    The first two pieces are built before answering, to tell the two cases apart.
     """
     pieces = serialize_in_pieces(tag(DAV, "multistatus"), chain(responses, extra), piece_size=MULTISTATUS_PIECE_SIZE)
     first = next(pieces)

@@ -237,7 +237,9 @@ def calendar_multiget(request: DavRequest, body: Element) -> Response:
     found = stored_objects_named(request, key, [name for _, name in asked if name is not None])
     shaping = _shaping(request, key, shape) if found else _Shaping()
     shaped = {name: _shaped(stored, shaping) for name, stored in found.items()}
-    return multistatus(_named_response(request, key, text, shaped.get(name or ""), wanted) for text, name in asked)
+    return multistatus(
+        _named_response(request, key, text, None if name is None else shaped.get(name), wanted) for text, name in asked
+    )
 
 
 def _named_response(
