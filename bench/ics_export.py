@@ -39,6 +39,26 @@ def event_ics(event: EventSpec, users: dict[int, UserSpec]) -> bytes:
 
     Events planned in UTC are written in UTC form (``Z``), all others with a TZID and its VTIMEZONE.
     """
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    zone = needed_vtimezone(event)
+    if zone is not None:
+        calendar.add_component(zone)
+    calendar.add_component(event_vevent(event, users))
+    body: bytes = calendar.to_ical()
+    return body
+
+
+def needed_vtimezone(event: EventSpec) -> icalendar.Timezone | None:
+    """The VTIMEZONE ``event``'s DTSTART and DTEND refer to, or None when they are UTC or dates."""
+    if event.tzid == "UTC" or event.kind is EventKind.ALL_DAY:
+        return None
+    return _vtimezone(event.tzid)
+
+
+def event_vevent(event: EventSpec, users: dict[int, UserSpec]) -> icalendar.Event:
+    """The VEVENT alone, for a file holding many (whose VTIMEZONEs are written once each)."""
     zone = UTC if event.tzid == "UTC" else ZoneInfo(event.tzid)
     vevent = icalendar.Event()
     vevent.add("uid", event.uid)
@@ -72,14 +92,7 @@ def event_ics(event: EventSpec, users: dict[int, UserSpec]) -> bytes:
             alarm.add("summary", event.summary)
             alarm.add("attendee", f"mailto:{author.email}")
         vevent.add_component(alarm)
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    if zone is not UTC and event.kind is not EventKind.ALL_DAY:
-        calendar.add_component(_vtimezone(event.tzid))
-    calendar.add_component(vevent)
-    body: bytes = calendar.to_ical()
-    return body
+    return vevent
 
 
 def iter_ics(dataset: Dataset, *, calendar_id: int | None = None, limit: int | None = None) -> Iterator[EventSpec]:

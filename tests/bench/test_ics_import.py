@@ -16,7 +16,7 @@ from tests.conftest import MakeAccount
 
 def test_the_file_holds_every_event_once_and_each_time_zone_once(tmp_path: Path) -> None:
     path = tmp_path / "import.ics"
-    count = write_calendar_file(path, 300, seed=8)
+    count = write_calendar_file(path, 300, seed=8, chunk_events=7)
 
     calendar = icalendar.Calendar.from_ical(path.read_bytes())
     uids = [str(e["UID"]) for e in calendar.walk("VEVENT")]
@@ -38,3 +38,10 @@ def test_almanac_imports_the_whole_file(tmp_path: Path, container: Container, ma
     )
 
     assert (len(report.created), len(report.skipped)) == (120, 0)
+
+
+def test_the_file_is_the_same_however_the_events_are_shared_among_workers(tmp_path: Path) -> None:
+    write_calendar_file(tmp_path / "one-chunk.ics", 200, seed=8, chunk_events=200)
+    write_calendar_file(tmp_path / "many-chunks.ics", 200, seed=8, chunk_events=3)
+
+    assert (tmp_path / "one-chunk.ics").read_bytes() == (tmp_path / "many-chunks.ics").read_bytes()
