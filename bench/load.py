@@ -146,10 +146,32 @@ def run_phase(base_url: str, factory: CallFactory, clients: int, limits: PhaseLi
     )
 
 
-def warm_up(base_url: str, factory: CallFactory, calls: int) -> None:
-    """A few unmeasured calls: connection set-up, lazy imports and cold caches are not what we measure."""
+def overruns(clients: int, one_client: PhaseResult | None, previous: PhaseResult | None, limit: float) -> str | None:
+    """Why a phase at ``clients`` would overrun the phase limit, or None.
+
+    In-flight requests finish after the deadline, so one round of calls by every client must fit: N calls at
+    the 1-client p50, or N calls at the throughput the previous phase reached (a server that handles one
+    request at a time answers the 32nd client only after the other 31).
+    """
+    slow = one_client.percentile(0.5) if one_client is not None else None
+    if slow is not None and slow * clients > limit:
+        return f"p50 × {clients} > {limit:.0f} s"
+    if previous is not None and previous.throughput > 0 and clients / previous.throughput > limit:
+        return f"{clients} calls at {previous.throughput:.1f}/s > {limit:.0f} s"
+    return None
+
+
+def warm_up(base_url: str, factory: CallFactory, calls: int, *, max_seconds: float) -> None:
+    """A few unmeasured calls: connection set-up, lazy imports and cold caches are not what we measure.
+
+    At most ``calls``, and no new one after ``max_seconds``: one call of a slow peer (Radicale expands a
+    10,000-object week in about 40 s) warms it as well as ten would, which took 6 minutes of a run.
+    """
+    started = time.perf_counter()
     with client_for(base_url) as client:
         for number in range(calls):
+            if number and time.perf_counter() - started >= max_seconds:
+                return
             call = factory(0, 1_000_000 + number)
             if call is None:
                 return

@@ -33,7 +33,17 @@ from bench.dataset import Dataset, DatasetSpec
 from bench.drivers import DriverReport, DriverRun
 from bench.http_floor import CannedResponse, write_manifest
 from bench.ics_export import export_ics, iter_ics
-from bench.load import Call, CallFactory, PhaseLimits, PhaseResult, client_for, run_phase, send, warm_up
+from bench.load import (
+    Call,
+    CallFactory,
+    PhaseLimits,
+    PhaseResult,
+    client_for,
+    overruns,
+    run_phase,
+    send,
+    warm_up,
+)
 from bench.peers import PEERS, find_executable, start_peer, storage_root
 from bench.ports import free_port
 from bench.report import ALMANAC, HTTP_FLOOR, STORAGE_FLOOR, ScenarioResult, SystemResult, log
@@ -108,23 +118,24 @@ def measure(
     """Run the scenario's phases against one server, with its CPU time and peak RSS over all of them."""
     result = SystemResult(system)
     if not scenario.exhaustive:
-        warm_up(server.base_url, factory, 10)
+        warm_up(server.base_url, factory, 10, max_seconds=args.seconds)
     probe = ResourceProbe(server.pid)
     probe.start()
     one_client: PhaseResult | None = None
+    previous: PhaseResult | None = None
     for clients in scenario.clients:
         if scenario.exhaustive:
             limits = PhaseLimits(seconds=math.inf, min_samples=0, max_seconds=args.upload_seconds, max_calls=calls)
         else:
             limits = PhaseLimits(seconds=args.seconds, max_seconds=args.max_phase_seconds)
-            slow = one_client.percentile(0.5) if one_client is not None else None
-            if slow is not None and slow * clients > args.max_phase_seconds:
-                # In-flight requests finish after the deadline: N slow ones would overrun the phase's time limit.
-                result.notes.append(f"@{clients} skipped: p50 × {clients} > {args.max_phase_seconds:.0f} s")
+            skipped = overruns(clients, one_client, previous, args.max_phase_seconds)
+            if skipped is not None:
+                result.notes.append(f"@{clients} skipped: {skipped}")
                 continue
         phase = run_phase(server.base_url, factory, clients, limits)
         if clients == 1:
             one_client = phase
+        previous = phase
         result.add_phase(phase)
         log(
             f"  {system:13} {scenario.key:26} @{clients:<2} {phase.completed:6} ok {phase.errors:4} errors "
