@@ -9,12 +9,13 @@ the window.
 
 from __future__ import annotations
 
-import copy
 from datetime import UTC, date, datetime
 
 from icalendar import Calendar as ICalendar
+from icalendar import Event as IEvent
 from icalendar.cal import Component
 
+from almanac.dav.content_lines import EventLines, in_canonical_order, outline_of, property_lines
 from almanac.dav.todo_recurrence import expand_todo
 from almanac.domain.recurrence import RecurrenceId, format_occurrence_key
 from almanac.domain.recurrence_zones import load_zone, utc_to_wall_clock
@@ -28,18 +29,6 @@ def _key_of(value: date | datetime) -> str:
         aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
         return format_occurrence_key(aware.astimezone(UTC))
     return format_occurrence_key(value)
-
-
-def _split(calendar: ICalendar) -> tuple[Component | None, dict[str, Component]]:
-    master: Component | None = None
-    overrides: dict[str, Component] = {}
-    for component in calendar.walk("VEVENT"):
-        recurrence_id = component.get("RECURRENCE-ID")
-        if recurrence_id is None:
-            master = component
-        else:
-            overrides[_key_of(recurrence_id.dt)] = component
-    return master, overrides
 
 
 def _shell(calendar: ICalendar) -> ICalendar:
@@ -61,26 +50,47 @@ def _recurrence_value(recurrence_id: RecurrenceId) -> date | datetime:
 
 
 def expand_object(data: bytes, occurrences: list[EventOccurrence]) -> bytes:
-    """One VEVENT per occurrence (in UTC, with RECURRENCE-ID for a series), no VTIMEZONE, no rules."""
-    calendar = ICalendar.from_ical(data)
-    master, overrides = _split(calendar)
-    expanded = _shell(calendar)
+    """One VEVENT per occurrence (in UTC, with RECURRENCE-ID for a series), no VTIMEZONE, no rules.
+
+    Each instance is its source VEVENT's own lines as stored, less the timing and rule properties, plus
+    the occurrence's DTSTART, DTEND and RECURRENCE-ID. Only those new lines and the overrides' RECURRENCE-IDs
+    go through `icalendar`: parsing the whole object, copying a component per instance and serializing it
+    all again took 2.5 ms an object, five times the rest of an expanded one-week report (bench, 100k store).
+    """
+    outline = outline_of(data)
+    master: EventLines | None = None
+    overrides: dict[str, EventLines] = {}
+    for vevent in outline.events:
+        recurrence_id = vevent.value_of("RECURRENCE-ID")
+        if recurrence_id is None:
+            master = vevent
+        else:
+            overrides[_key_of(recurrence_id)] = vevent
+    out = [b"BEGIN:VCALENDAR\r\n", *outline.properties]
     for occurrence in occurrences:
         key = occurrence.key
         source = overrides.get(key) if key is not None else None
         source = source if source is not None else master
         if source is None:
             continue
-        event = occurrence.event
-        instance = copy.deepcopy(source)
-        for name in _RULE_PROPERTIES:
-            instance.pop(name, None)
-        instance.add("DTSTART", _date_or_utc(occurrence.starts_at, all_day=event.all_day, tzid=event.tzid))
-        instance.add("DTEND", _date_or_utc(occurrence.ends_at, all_day=event.all_day, tzid=event.tzid))
-        if occurrence.recurrence_id is not None:
-            instance.add("RECURRENCE-ID", _recurrence_value(occurrence.recurrence_id))
-        expanded.add_component(instance)
-    return bytes(expanded.to_ical())
+        out.append(b"BEGIN:VEVENT\r\n")
+        kept = source.properties_without(_RULE_PROPERTIES)
+        out.extend(in_canonical_order([*kept, *_timing_properties(occurrence)], IEvent.canonical_order))
+        out.extend(source.components)
+        out.append(b"END:VEVENT\r\n")
+    out.append(b"END:VCALENDAR\r\n")
+    return b"".join(out)
+
+
+def _timing_properties(occurrence: EventOccurrence) -> list[tuple[str, bytes]]:
+    """The instance's DTSTART, DTEND and (for a series) RECURRENCE-ID lines, encoded by `icalendar`."""
+    event = occurrence.event
+    timing = IEvent()
+    timing.add("DTSTART", _date_or_utc(occurrence.starts_at, all_day=event.all_day, tzid=event.tzid))
+    timing.add("DTEND", _date_or_utc(occurrence.ends_at, all_day=event.all_day, tzid=event.tzid))
+    if occurrence.recurrence_id is not None:
+        timing.add("RECURRENCE-ID", _recurrence_value(occurrence.recurrence_id))
+    return property_lines(timing.to_ical())
 
 
 def expand_todos(data: bytes, window_start: datetime, window_end: datetime) -> bytes:
