@@ -118,7 +118,7 @@ def measure(
     """Run the scenario's phases against one server, with its CPU time and peak RSS over all of them."""
     result = SystemResult(system)
     if not scenario.exhaustive:
-        warm_up(server.base_url, factory, 10, max_seconds=args.seconds)
+        warm_up(server.base_url, factory, 10, max_seconds=args.max_phase_seconds)
     probe = ResourceProbe(server.pid)
     probe.start()
     one_client: PhaseResult | None = None
