@@ -25,7 +25,6 @@ import sys
 import tempfile
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
@@ -35,7 +34,7 @@ from almanac.storage.tables import UserRow
 from bench.dataset import Dataset, DatasetSpec, EventSpec, UserSpec
 from bench.drivers import DriverReport, DriverRun
 from bench.ics_export import event_vevent, needed_vtimezone
-from bench.loader import user_columns
+from bench.loader import event_chunks, user_columns
 from bench.reminders import drop_postgres, scratch_postgres
 
 USERNAME = "importer"
@@ -61,7 +60,7 @@ def write_calendar_file(path: Path, events: int, seed: int, *, chunk_events: int
         ProcessPoolExecutor(workers, initializer=_remember_people, initargs=(dataset.users,)) as pool,
     ):
         pending: deque[Future[tuple[dict[str, bytes], bytes]]] = deque()
-        for chunk in _chunks(dataset.events(), chunk_events):
+        for chunk in event_chunks(dataset.events(), chunk_events):
             pending.append(pool.submit(_serialized, chunk))
             count += len(chunk)
             if len(pending) > 2 * workers:
@@ -76,17 +75,6 @@ def write_calendar_file(path: Path, events: int, seed: int, *, chunk_events: int
             shutil.copyfileobj(bodies, out)
             out.write(b"END:VCALENDAR\r\n")
     return count
-
-
-def _chunks(events: Iterable[EventSpec], size: int) -> Iterator[list[EventSpec]]:
-    chunk: list[EventSpec] = []
-    for event in events:
-        chunk.append(event)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def _write_chunk(serialized: tuple[dict[str, bytes], bytes], zones: dict[str, bytes], bodies: BinaryIO) -> None:

@@ -11,7 +11,7 @@ PostgreSQL sequences are moved past them afterwards.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -67,7 +67,7 @@ def load_dataset(engine: Engine, dataset: Dataset, *, batch: int = BATCH) -> Loa
         _load_people(connection, dataset)
         _load_calendars(connection, dataset)
     events = participants = reminders = 0
-    for chunk in _chunks(dataset.events(), batch):
+    for chunk in event_chunks(dataset.events(), batch):
         # One transaction per batch: bounded memory and WAL size, and a 1M load can be watched progressing.
         with engine.begin() as connection:
             p, r = _load_events(connection, chunk)
@@ -115,7 +115,8 @@ def issue_tokens(engine: Engine, dataset: Dataset, user_ids: Iterable[int]) -> d
     return secrets
 
 
-def _chunks(events: Iterable[EventSpec], size: int) -> Iterable[list[EventSpec]]:
+def event_chunks(events: Iterable[EventSpec], size: int) -> Iterator[list[EventSpec]]:
+    """``events`` in lists of ``size`` (the last one shorter), in order."""
     chunk: list[EventSpec] = []
     for event in events:
         chunk.append(event)

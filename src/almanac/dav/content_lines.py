@@ -19,6 +19,8 @@ from icalendar.parser import Contentline
 from icalendar.prop import vDDDTypes
 
 _LINE_BREAK = re.compile(rb"\r?\n")
+#: A name is an iana-token or x-name (letters, digits, "-"), so it ends at the first ";" or ":".
+_NAME_END = re.compile(rb"[;:]")
 
 
 @dataclass
@@ -58,25 +60,21 @@ def outline_of(data: bytes) -> Outline:
     for name, lines in _logical_lines(data):
         if name == "BEGIN":
             depth += 1
+        if depth > 2:  # inside a VEVENT's alarm (or another component's part): kept whole with its VEVENT
+            if current is not None:
+                current.components.append(lines)
+        elif name == "BEGIN":
             if depth == 2 and _component(lines) == "VEVENT":
                 current = EventLines()
                 outline.events.append(current)
-            elif depth > 2 and current is not None:
-                current.components.append(lines)
-            continue
-        if name == "END":
-            if depth > 2 and current is not None:
-                current.components.append(lines)
-            elif depth == 2:
-                current = None
-            depth -= 1
-            continue
-        if depth == 1:
+        elif name == "END":
+            current = None if depth == 2 else current
+        elif depth == 1:
             outline.properties.append(lines)
-        elif depth == 2 and current is not None:
+        elif current is not None:
             current.properties.append((name, lines))
-        elif depth > 2 and current is not None:
-            current.components.append(lines)
+        if name == "END":
+            depth -= 1
     return outline
 
 
@@ -108,8 +106,7 @@ def _logical_lines(data: bytes) -> Iterator[tuple[str, bytes]]:
         if not physical:
             name, lines = "", []
             continue
-        # A name is an iana-token or x-name (letters, digits, "-"), so it ends at the first ";" or ":".
-        name = re.split(rb"[;:]", physical, maxsplit=1)[0].decode("ascii", "replace").upper()
+        name = _NAME_END.split(physical, maxsplit=1)[0].decode("ascii", "replace").upper()
         lines = [physical + b"\r\n"]
     if lines:
         yield name, b"".join(lines)
