@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from almanac.domain.idempotency import IdempotencyRecord, IdempotentRequest, RecordedResponse
 from almanac.storage.tables import IdempotencyKeyRow
+from almanac.storage.upserts import upsert_of
 
 
 class SqlIdempotencyRepository:
@@ -34,9 +34,8 @@ class SqlIdempotencyRepository:
         # INSERT … ON CONFLICT DO NOTHING: on PostgreSQL a concurrent transaction inserting the same key makes
         # this one wait for its end and then insert nothing, without aborting the transaction (SQLite's
         # BEGIN IMMEDIATE has already serialised the two).
-        dialect = postgresql if self._session.get_bind().dialect.name == "postgresql" else sqlite
         statement = (
-            dialect.insert(IdempotencyKeyRow)
+            upsert_of(self._session, IdempotencyKeyRow)
             .values(
                 user_id=request.user_id,
                 key=request.key,

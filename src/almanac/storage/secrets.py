@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from almanac.storage.tables import ServerSecretRow
+from almanac.storage.upserts import upsert_of
 
 
 class SqlSecretRepository:
@@ -21,9 +21,8 @@ class SqlSecretRepository:
 
     def get_or_create(self, name: str, value: str, *, created_at: datetime) -> str:
         # INSERT … ON CONFLICT DO NOTHING, then read: two processes creating the secret at once agree on one.
-        dialect = postgresql if self._session.get_bind().dialect.name == "postgresql" else sqlite
         row = {"name": name, "value": value, "created_at": created_at}
-        self._session.execute(dialect.insert(ServerSecretRow).values(**row).on_conflict_do_nothing())
+        self._session.execute(upsert_of(self._session, ServerSecretRow).values(**row).on_conflict_do_nothing())
         stored = self.get(name)
         if stored is None:  # pragma: no cover - the insert or a concurrent one has just stored it
             raise LookupError(f"server secret {name} vanished")
