@@ -167,6 +167,11 @@ class EventRepository(Protocol):
         ``<uid>.ics`` when it has none."""
         ...
 
+    def holds_name_or_uid(self, calendar_id: int, name: str, uid: str) -> bool:
+        """Whether an object of the calendar is named ``name`` or holds ``uid`` (or, for a name ``<x>.ics``, the
+        UID ``x``): one cheap statement, so that a PUT of a new object skips the lookups naming the holder."""
+        ...
+
     def list_objects_of(
         self,
         calendar_id: int,
@@ -435,6 +440,11 @@ class TaskRepository(Protocol):
 
     def get_by_uid(self, calendar_id: int, uid: str, *, for_update: bool = False) -> Task | None: ...
 
+    def holds_name_or_uid(self, calendar_id: int, name: str, uid: str) -> bool:
+        """Whether an object of the calendar is named ``name`` or holds ``uid`` (or, for a name ``<x>.ics``, the
+        UID ``x``): one cheap statement, so that a PUT of a new object skips the lookups naming the holder."""
+        ...
+
     def uids_in_use(self, calendar_id: int, uids: Sequence[str]) -> set[str]:
         """Which of ``uids`` tasks of the calendar hold."""
         ...
@@ -474,6 +484,11 @@ class JournalRepository(Protocol):
         ...
 
     def get_by_uid(self, calendar_id: int, uid: str) -> Journal | None: ...
+
+    def holds_name_or_uid(self, calendar_id: int, name: str, uid: str) -> bool:
+        """Whether an object of the calendar is named ``name`` or holds ``uid`` (or, for a name ``<x>.ics``, the
+        UID ``x``): one cheap statement, so that a PUT of a new object skips the lookups naming the holder."""
+        ...
 
     def list_of_calendar(
         self, calendar_id: int, *, names: Sequence[str] | None = None, reaching: tuple[datetime, datetime] | None = None

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from almanac.domain.changes import Change, ChangeKind
 from almanac.storage.tables import CalendarChangeRow, CalendarRow
+from almanac.storage.upserts import upsert_of
 
 
 class SqlChangeLogRepository:
@@ -30,18 +31,13 @@ class SqlChangeLogRepository:
             .returning(CalendarRow.sync_revision)
             .execution_options(synchronize_session=False)
         ).scalar_one()
-        row = self._session.scalar(
-            select(CalendarChangeRow).where(
-                CalendarChangeRow.calendar_id == calendar_id, CalendarChangeRow.name == name
-            )
+        # One upsert of the name's row (one row per name), not a read and then an ORM insert or update.
+        latest = {"revision": revision, "kind": kind.value, "changed_at": at}
+        self._session.execute(
+            upsert_of(self._session, CalendarChangeRow)
+            .values(calendar_id=calendar_id, name=name, **latest)
+            .on_conflict_do_update(index_elements=["calendar_id", "name"], set_=latest)
         )
-        if row is None:
-            row = CalendarChangeRow(calendar_id=calendar_id, name=name)
-            self._session.add(row)
-        row.revision = revision
-        row.kind = kind.value
-        row.changed_at = at
-        self._session.flush()
         self._expire_calendar(calendar_id)
         return int(revision)
 

@@ -31,6 +31,7 @@ from almanac.storage.tables import (
     TaskReminderRow,
     TaskRow,
 )
+from almanac.storage.upserts import upsert_of
 
 _FINISHED_TASK = (TaskStatus.COMPLETED.value, TaskStatus.CANCELED.value)
 _VISIBLE_POPUP = (DeliveryStatus.PENDING.value, DeliveryStatus.CLAIMED.value, DeliveryStatus.SENT.value)
@@ -308,17 +309,19 @@ class SqlDeliveryRepository:
         return row.planned_until if row else None
 
     def set_horizon(self, event_id: int, until: datetime) -> None:
-        row = self._session.get(ReminderHorizonRow, event_id)
-        if row is None:
-            self._session.add(ReminderHorizonRow(event_id=event_id, planned_until=until))
-        else:
-            row.planned_until = until
-        self._session.flush()
+        # One upsert, not a read and then an ORM insert or update: a step of every event write.
+        self._session.execute(
+            upsert_of(self._session, ReminderHorizonRow)
+            .values(event_id=event_id, planned_until=until)
+            .on_conflict_do_update(index_elements=["event_id"], set_={"planned_until": until})
+        )
+        loaded = self._session.identity_map.get(self._session.identity_key(ReminderHorizonRow, event_id))
+        if loaded is not None:  # keep a row this unit of work read in step with the statement
+            self._session.expire(loaded)
 
     def set_horizons(self, horizons: Mapping[int, datetime]) -> None:
         if not horizons:
             return
-        self._session.flush()  # horizons set_horizon added in this unit of work are then found below
         ids = sorted(horizons)
         known: set[int] = set()
         for start in range(0, len(ids), 500):

@@ -23,6 +23,7 @@ from almanac.domain.users import Principal, normalize_email
 from almanac.storage import event_queries
 from almanac.storage.calendars import viewable_calendar_condition
 from almanac.storage.event_rows import event_of, events_of_rows, load_events, recurrence_id_of, select_events
+from almanac.storage.object_names import uids_a_put_meets
 from almanac.storage.tables import Base, CalendarRow, EventParticipantRow, EventReminderRow, EventRow, UserRow
 from almanac.storage.text_search import TextColumn, TrigramTable, contains
 
@@ -493,6 +494,12 @@ class SqlEventRepository:
             default = self._one(and_(named, _masters_with_uid_in([name.removesuffix(".ics")])), for_update=for_update)
             found = default if default is not None and default.dav_name is None else None
         return found
+
+    def holds_name_or_uid(self, calendar_id: int, name: str, uid: str) -> bool:
+        in_calendar = EventRow.calendar_id == calendar_id
+        named = exists().where(in_calendar, EventRow.dav_name == name)
+        holding = exists().where(in_calendar, EventRow.uid.in_(uids_a_put_meets(name, uid)))
+        return bool(self._session.scalar(select(or_(named, holding))))
 
     def list_objects_of(
         self,
