@@ -105,3 +105,19 @@ def test_a_calendar_keeps_its_private_feed_hash(container: Container, make_accou
     with container.services.uow() as uow:
         stored = uow.calendars.get_by_key(calendar.key)
         assert stored is not None and stored.private_feed_hash == "ab" * 32
+
+
+def test_a_put_probe_finds_a_name_or_uid_the_calendar_holds(container: Container, make_account: MakeAccount) -> None:
+    calendar, author = _calendar(container, make_account)
+    assert calendar.id is not None
+    with container.services.uow() as uow:
+        uow.events.add(_event(calendar, author, "named-uid", dav_name="Named.ics"))
+        uow.events.add(_event(calendar, author, "default-uid"))
+        uow.commit()
+    with container.services.uow() as uow:
+        holds = uow.events.holds_name_or_uid
+        assert holds(calendar.id, "Named.ics", "fresh")  # by its name
+        assert holds(calendar.id, "other.ics", "named-uid")  # by the UID the PUT carries
+        assert holds(calendar.id, "default-uid.ics", "fresh")  # the default name's UID
+        assert not holds(calendar.id, "fresh.ics", "fresh")
+        assert not holds(calendar.id + 1000, "Named.ics", "named-uid")  # another calendar's

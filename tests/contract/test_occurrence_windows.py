@@ -15,12 +15,17 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import create_engine, event
+from sqlalchemy.orm import Session
 
 from almanac.bootstrap import Container
 from almanac.domain.events import Event
-from almanac.domain.recurrence import Recurrence
+from almanac.domain.recurrence import Recurrence, RecurrenceLimits
 from almanac.domain.series import EventOccurrence, occurrences_in_window, overridden_ids
 from almanac.services.occurrences import occurrences_reaching
+from almanac.storage.events import SqlEventRepository
+from almanac.storage.tables import Base
+from almanac.storage.text_search import TrigramTable
 from tests.conftest import MakeAccount
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -241,3 +246,21 @@ def test_overrides_replace_their_slot_and_show_where_they_moved(
     ]
     moved = [o for o in may if o.event.summary == "Moved to May"]
     assert len(moved) == 1 and moved[0].key == "20260323T080000Z" and not moved[0].is_virtual
+
+
+def test_sqlite_reads_a_calendars_window_from_the_span_index_alone() -> None:
+    """Each span class's range is read on the (calendar, span class, span start) index: with the calendar
+    beside the OR instead of inside each branch, SQLite chose the (calendar, start) index for the ORDER BY
+    and read every event of the calendar (issue 8: 21 ms instead of 1.9 in a 10,000-event calendar)."""
+    engine = create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    seen: list[tuple[str, object]] = []
+    event.listen(engine, "before_cursor_execute", lambda _c, _cur, sql, params, *_: seen.append((sql, params)))
+    with Session(engine) as session:
+        events = SqlEventRepository(session, RecurrenceLimits(), TrigramTable())
+        events.list_reaching(NOW, NOW + timedelta(days=7), calendar_ids=[1], limit=100)
+        sql, params = next((s, p) for s, p in seen if "span_class" in s)
+        plan = [row[-1] for row in session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)]
+    searches = [step for step in plan if step.startswith("SEARCH events")]
+    assert searches, plan
+    assert all("ix_events_calendar_id_span_class_span_starts_at" in step for step in searches), plan
