@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from almanac.domain.journals import Journal
-from almanac.storage.object_names import uids_a_put_meets
+from almanac.storage.object_names import name_or_uid_held
 from almanac.storage.tables import JournalRow
 
 #: How far beyond a window a journal's stored DTSTART may lie and still match: a dated journal spans its day
@@ -77,10 +77,8 @@ class SqlJournalRepository:
         return _journal(row) if row else None
 
     def holds_name_or_uid(self, calendar_id: int, name: str, uid: str) -> bool:
-        in_calendar = JournalRow.calendar_id == calendar_id
-        named = exists().where(in_calendar, JournalRow.name == name)
-        holding = exists().where(in_calendar, JournalRow.uid.in_(uids_a_put_meets(name, uid)))
-        return bool(self._session.scalar(select(or_(named, holding))))
+        columns = (JournalRow.calendar_id, JournalRow.name, JournalRow.uid)
+        return name_or_uid_held(self._session, columns, calendar_id, name, uid)
 
     def list_of_calendar(
         self, calendar_id: int, *, names: Sequence[str] | None = None, reaching: tuple[datetime, datetime] | None = None

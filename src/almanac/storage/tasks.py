@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from almanac.domain.events import Priority, Reminder, ReminderChannel
 from almanac.domain.queries import Page, PageRequest
 from almanac.domain.tasks import Task, TaskStatus
-from almanac.storage.object_names import uids_a_put_meets
+from almanac.storage.object_names import name_or_uid_held
 from almanac.storage.tables import TaskDelegateRow, TaskReminderRow, TaskRow
 
 _ORDER = (TaskRow.starts_at, TaskRow.summary_folded, TaskRow.id)
@@ -133,10 +133,8 @@ class SqlTaskRepository:
         return self._one(and_(TaskRow.calendar_id == calendar_id, TaskRow.uid == uid), for_update=for_update)
 
     def holds_name_or_uid(self, calendar_id: int, name: str, uid: str) -> bool:
-        in_calendar = TaskRow.calendar_id == calendar_id
-        named = exists().where(in_calendar, TaskRow.dav_name == name)
-        holding = exists().where(in_calendar, TaskRow.uid.in_(uids_a_put_meets(name, uid)))
-        return bool(self._session.scalar(select(or_(named, holding))))
+        columns = (TaskRow.calendar_id, TaskRow.dav_name, TaskRow.uid)
+        return name_or_uid_held(self._session, columns, calendar_id, name, uid)
 
     def uids_in_use(self, calendar_id: int, uids: Sequence[str]) -> set[str]:
         wanted = sorted(set(uids))
