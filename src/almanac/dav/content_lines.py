@@ -21,6 +21,7 @@ from icalendar.prop import vDDDTypes
 _LINE_BREAK = re.compile(rb"\r?\n")
 #: A name is an iana-token or x-name (letters, digits, "-"), so it ends at the first ";" or ":".
 _NAME_END = re.compile(rb"[;:]")
+_FOLD = re.compile(rb"\r\n[ \t]")
 
 
 @dataclass
@@ -117,4 +118,4 @@ def _component(lines: bytes) -> str:
 
 
 def _unfolded(lines: bytes) -> str:
-    return re.sub(rb"\r\n[ \t]", b"", lines).rstrip(b"\r\n").decode("utf-8", "replace")
+    return _FOLD.sub(b"", lines).rstrip(b"\r\n").decode("utf-8", "replace")

@@ -441,8 +441,7 @@ class TaskRepository(Protocol):
     def get_by_uid(self, calendar_id: int, uid: str, *, for_update: bool = False) -> Task | None: ...
 
     def holds_name_or_uid(self, calendar_id: int, name: str, uid: str) -> bool:
-        """Whether an object of the calendar is named ``name`` or holds ``uid`` (or, for a name ``<x>.ics``, the
-        UID ``x``): one cheap statement, so that a PUT of a new object skips the lookups naming the holder."""
+        """``EventRepository.holds_name_or_uid``, among this kind's objects."""
         ...
 
     def uids_in_use(self, calendar_id: int, uids: Sequence[str]) -> set[str]:
@@ -486,8 +485,7 @@ class JournalRepository(Protocol):
     def get_by_uid(self, calendar_id: int, uid: str) -> Journal | None: ...
 
     def holds_name_or_uid(self, calendar_id: int, name: str, uid: str) -> bool:
-        """Whether an object of the calendar is named ``name`` or holds ``uid`` (or, for a name ``<x>.ics``, the
-        UID ``x``): one cheap statement, so that a PUT of a new object skips the lookups naming the holder."""
+        """``EventRepository.holds_name_or_uid``, among this kind's objects."""
         ...
 
     def list_of_calendar(

@@ -55,7 +55,6 @@ class SqlChangeLogRepository:
         ).scalar_one()
         first = int(last) - len(changes) + 1
         latest = {name: (first + i, kind) for i, (name, kind) in enumerate(changes)}
-        self._session.flush()  # rows an earlier record() added in this unit of work are then found below
         names = sorted(latest)
         known: dict[str, int] = {}
         for start in range(0, len(names), 500):
@@ -78,9 +77,6 @@ class SqlChangeLogRepository:
         if moved:
             self._session.execute(update(CalendarChangeRow), moved)  # by primary key, executemany
         self._expire_calendar(calendar_id)
-        for row in self._session.identity_map.values():  # rows record() loaded: read them again
-            if isinstance(row, CalendarChangeRow) and row.calendar_id == calendar_id:
-                self._session.expire(row)
         return int(last)
 
     def _expire_calendar(self, calendar_id: int) -> None:
